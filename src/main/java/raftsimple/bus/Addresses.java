@@ -1,0 +1,45 @@
+package raftsimple.bus;
+
+/**
+ * Every event-bus address a node uses, in one place (STYLE rule 12). All of them are registered with
+ * {@code localConsumer}: with the clustered event bus (transport "eventbus") a plain consumer would
+ * make the address cluster-wide and a message meant for this node's log verticle could reach another
+ * node's. Payloads are the immutable records in this package and {@code core.msg}; they cross the
+ * local bus by reference through {@link LocalCodec}.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Ingress → log. Body {@link BusApi.Submit}; reply {@link BusApi.SubmitOutcome}. */
+  public static final String LOG_SUBMIT = "raftsimple.log.submit";
+
+  /** Ingress → log. Body {@link BusApi.Query}; reply a Jackson {@code ObjectNode} ready to send. */
+  public static final String LOG_QUERY = "raftsimple.log.query";
+
+  /** Ingress → log. Body {@link BusApi.ReadBarrier}; reply {@link BusApi.ReadIndex}. */
+  public static final String LOG_READ_BARRIER = "raftsimple.log.read-barrier";
+
+  /** Transport → log. Body {@code core.msg.Message} from a peer; no reply. */
+  public static final String PEER_IN = "raftsimple.peer.in";
+
+  /** Log → transport. Body {@code core.msg.Message}, delivered to {@code message.to()}; no reply. */
+  public static final String PEER_OUT = "raftsimple.peer.out";
+
+  /** Transport → log. Body {@link BusApi.PeerReachability}; no reply. */
+  public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
+
+  /** Ingress → state machine. Body {@link BusApi.Validate}; reply {@code statemachine.Verdict}. */
+  public static final String SM_VALIDATE = "raftsimple.sm.validate";
+
+  /** Log → state machine. Body {@link BusApi.ApplyBatch}; reply {@link BusApi.ApplyResults}. */
+  public static final String SM_APPLY = "raftsimple.sm.apply";
+
+  /** Ingress → state machine. Body {@link BusApi.Read}; reply {@link BusApi.ReadResult}. */
+  public static final String SM_READ = "raftsimple.sm.read";
+
+  /**
+   * Ingress → state machine. Body {@link BusApi.IdempotencyLookup}; reply
+   * {@link BusApi.IdempotencyHit}, or {@link BusApi#NONE} when the key is unknown.
+   */
+  public static final String SM_IDEMPOTENCY = "raftsimple.sm.idempotency";
+}

@@ -1,0 +1,36 @@
+package raftsimple.core.msg;
+
+import java.util.List;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+
+/**
+ * What the core asks to be written to its write-ahead log, in order (docs/PROTOCOL.md §6). Every
+ * message or reply produced in the same or a later step leaves the node only after these records are
+ * durable. Replaying the records in order ({@code core.DurableState}) rebuilds the node.
+ */
+public sealed interface DurableRecord
+    permits DurableRecord.VoteRecord,
+        DurableRecord.PromiseRecord,
+        DurableRecord.AcceptRecord,
+        DurableRecord.CommitRecord {
+
+  /** Round-0 vote for {@code proposal} on the instance after ({@code length}, {@code head}). */
+  record VoteRecord(long length, Hash head, Proposal proposal) implements DurableRecord {}
+
+  /** Promise not to take part in rounds below {@code ballot} on that instance. */
+  record PromiseRecord(long length, Hash head, Ballot ballot) implements DurableRecord {}
+
+  /** Accepted {@code value} at {@code ballot} on that instance (also a promise of {@code ballot}). */
+  record AcceptRecord(long length, Hash head, Ballot ballot, Proposal value) implements DurableRecord {}
+
+  /** Committed entries appended to the log, continuing the chain (a decision or a catch-up). */
+  record CommitRecord(List<LogEntry> entries) implements DurableRecord {
+    public CommitRecord {
+      entries = List.copyOf(entries);
+      if (entries.isEmpty()) {
+        throw new IllegalArgumentException("a commit record carries at least one entry");
+      }
+    }
+  }
+}

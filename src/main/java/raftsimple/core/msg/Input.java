@@ -1,0 +1,29 @@
+package raftsimple.core.msg;
+
+/**
+ * Everything that can happen to a node's protocol core. Time and the wall clock arrive as data so the
+ * core stays deterministic (STYLE rule 3): {@code nowMs} is the shell's monotonic clock,
+ * {@code wallMs} the origin's wall clock used only inside its own txids (H8).
+ */
+public sealed interface Input
+    permits Input.Tick, Input.Submit, Input.Receive, Input.ReadBarrier {
+
+  /** The monotonic clock advanced to {@code nowMs}: run timers (head timeout, retransmit, heartbeats). */
+  record Tick(long nowMs) implements Input {}
+
+  /**
+   * A client entry that the state machine pre-validated (seed 12a). {@code ref} is the shell's handle
+   * for the waiting client; the core answers with {@link ClientEvent.Assigned} or
+   * {@link ClientEvent.Refused}.
+   */
+  record Submit(long ref, long wallMs, byte[] payload, String idempotencyKey) implements Input {}
+
+  /** A message from a peer, delivered by a transport. */
+  record Receive(Message message) implements Input {}
+
+  /**
+   * A linearizable read wants to know how far the local log must reach (docs/PROTOCOL.md §9); the
+   * core answers with {@link ClientEvent.ReadReady} or {@link ClientEvent.ReadFailed}.
+   */
+  record ReadBarrier(long ref) implements Input {}
+}

@@ -1,0 +1,116 @@
+package raftsimple.core.msg;
+
+import java.util.List;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+
+/**
+ * A message between two nodes' protocol cores (docs/PROTOCOL.md §4 lists each with its rules).
+ *
+ * <p>Every message carries the sender's committed position: {@code length} entries ending in
+ * {@code head}. For the consensus messages that position also names the instance the message is
+ * about (a node only takes part in the instance at its own head). Transports deliver messages at most
+ * once each, in any order, or not at all; the core tolerates loss, duplication and reordering.
+ */
+public sealed interface Message
+    permits Message.Propose,
+        Message.Vote,
+        Message.Commit,
+        Message.Prepare,
+        Message.Promise,
+        Message.Accept,
+        Message.Accepted,
+        Message.Status,
+        Message.Fetch,
+        Message.FetchReply,
+        Message.ReadQuery,
+        Message.ReadReply {
+
+  String from();
+
+  String to();
+
+  long length();
+
+  Hash head();
+
+  /** Round 0 (seed 13): the sender proposes {@code proposal} as the value after its head. */
+  record Propose(String from, String to, long length, Hash head, Proposal proposal) implements Message {}
+
+  /**
+   * A voter's round-0 answer (seed 15). {@code granted} is true when it voted for {@code proposalId};
+   * otherwise {@code votedFor}/{@code votedForProposer} name what it voted for (null when it refused
+   * because it promised a recovery ballot).
+   */
+  record Vote(
+      String from,
+      String to,
+      long length,
+      Hash head,
+      Hash proposalId,
+      boolean granted,
+      Hash votedFor,
+      String votedForProposer)
+      implements Message {}
+
+  /** The value {@code valueId} is decided after {@code head} (seed 17a). */
+  record Commit(String from, String to, long length, Hash head, Hash valueId) implements Message {}
+
+  /** Recovery phase 1a at {@code ballot}. */
+  record Prepare(String from, String to, long length, Hash head, Ballot ballot) implements Message {}
+
+  /**
+   * Recovery phase 1b. When {@code ok}, the sender promised {@code ballot} and reports its round-0
+   * vote, its highest accepted ballot and value, and a decision it already knows in memory (each may
+   * be null). When not ok, {@code promised} is the higher ballot it is bound to.
+   */
+  record Promise(
+      String from,
+      String to,
+      long length,
+      Hash head,
+      Ballot ballot,
+      boolean ok,
+      Ballot promised,
+      Proposal round0Vote,
+      Ballot acceptedBallot,
+      Proposal acceptedValue,
+      Proposal decided)
+      implements Message {}
+
+  /** Recovery phase 2a: accept {@code value} at {@code ballot}. */
+  record Accept(String from, String to, long length, Hash head, Ballot ballot, Proposal value)
+      implements Message {}
+
+  /** Recovery phase 2b; when not ok, {@code promised} is the higher ballot the sender is bound to. */
+  record Accepted(
+      String from, String to, long length, Hash head, Ballot ballot, boolean ok, Ballot promised)
+      implements Message {}
+
+  /**
+   * The sender's position, sent as a periodic heartbeat and in answer to a message about an instance
+   * the sender has already left behind. {@code voted} says whether it has an undecided vote or
+   * accepted value at its head.
+   */
+  record Status(String from, String to, long length, Hash head, boolean voted) implements Message {}
+
+  /** Catch-up: send me up to {@code max} committed entries from index {@code fromIndex}. */
+  record Fetch(String from, String to, long length, Hash head, long fromIndex, int max)
+      implements Message {}
+
+  /** Committed entries starting at {@code fromIndex} (possibly empty). */
+  record FetchReply(
+      String from, String to, long length, Hash head, long fromIndex, List<LogEntry> entries)
+      implements Message {
+    public FetchReply {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /** Linearizable-read barrier: report your position and whether you have an undecided vote. */
+  record ReadQuery(String from, String to, long length, Hash head, long readRound) implements Message {}
+
+  /** Answer to {@link ReadQuery}: {@code voted} as in {@link Status}. */
+  record ReadReply(String from, String to, long length, Hash head, long readRound, boolean voted)
+      implements Message {}
+}
