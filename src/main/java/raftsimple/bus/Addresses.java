@@ -25,6 +25,13 @@ public final class Addresses {
   /** Log → transport. Body {@code core.msg.Message}, delivered to {@code message.to()}; no reply. */
   public static final String PEER_OUT = "raftsimple.peer.out";
 
+  /**
+   * Ingress → HTTPS transport. Body {@link BusApi.PeerHttpBody}: the body of a {@code POST
+   * /peer/messages} that arrived on the client port from an authenticated peer; reply an
+   * {@code Integer} HTTP status for the sender (204 when taken, 400 when malformed).
+   */
+  public static final String PEER_HTTP_INBOUND = "raftsimple.peer.http-inbound";
+
   /** Transport → log. Body {@link BusApi.PeerReachability}; no reply. */
   public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
 

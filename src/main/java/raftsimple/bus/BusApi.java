@@ -68,6 +68,12 @@ public final class BusApi {
   /** The log length a linearizable read must wait for. */
   public record ReadIndex(long length) {}
 
+  /**
+   * A peer's HTTP request body as received by the ingress; {@code peerCertSubject} is the subject of
+   * the verified client certificate (null when TLS is off).
+   */
+  public record PeerHttpBody(io.vertx.core.buffer.Buffer body, String peerCertSubject) {}
+
   /** A transport's view of one peer, for {@code GET /cluster}. */
   public record PeerReachability(String peerId, boolean reachable) {}
 

@@ -30,6 +30,13 @@ public final class Hashing {
             }
           });
 
+  /** SHA-256 of arbitrary bytes (e.g. an idempotent request's body). */
+  public static Hash sha256(byte[] data) {
+    MessageDigest md = SHA256.get();
+    md.reset();
+    return Hash.of(md.digest(data));
+  }
+
   public static Hash txid(long tsMs, String origin, byte[] payload) {
     MessageDigest md = SHA256.get();
     md.reset();

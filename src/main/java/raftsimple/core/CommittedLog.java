@@ -1,0 +1,91 @@
+package raftsimple.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+
+/**
+ * The committed part of the hash chain that this node holds in memory.
+ *
+ * <p>Invariants: {@code entries.get(i)} has log index {@code firstIndex + i}; each entry's
+ * {@code prev} is the previous entry's {@code hash} (or {@code baseHash} for the first);
+ * {@code txids} maps every held entry's txid to its index and no txid occurs twice (no entry is
+ * committed twice). {@code baseLength}/{@code baseHash} describe what precedes {@code firstIndex}
+ * (0 and {@link Hash#ZERO} until a snapshot compacts the prefix).
+ */
+public final class CommittedLog {
+  private long baseLength;
+  private Hash baseHash;
+  private final ArrayList<LogEntry> entries = new ArrayList<>();
+  private final Map<Hash, Long> txids = new HashMap<>();
+
+  public CommittedLog() {
+    this(0, Hash.ZERO);
+  }
+
+  public CommittedLog(long baseLength, Hash baseHash) {
+    this.baseLength = baseLength;
+    this.baseHash = baseHash;
+  }
+
+  public long length() {
+    return baseLength + entries.size();
+  }
+
+  public Hash head() {
+    return entries.isEmpty() ? baseHash : entries.get(entries.size() - 1).hash();
+  }
+
+  /** Index of the first entry still held (entries before it were compacted into a snapshot). */
+  public long firstIndex() {
+    return baseLength + 1;
+  }
+
+  public long baseLength() {
+    return baseLength;
+  }
+
+  public Hash baseHash() {
+    return baseHash;
+  }
+
+  /** Appends one entry that continues the chain; a break is a programmer error. */
+  public void append(LogEntry e) {
+    Check.state(e.index() == length() + 1, "append index %d at length %d", e.index(), length());
+    Check.state(e.prev().equals(head()), "append %d: prev does not match head", e.index());
+    Long dup = txids.putIfAbsent(e.txid(), e.index());
+    Check.state(dup == null, "txid %s committed twice (indexes %s and %d)", e.txid(), dup, e.index());
+    entries.add(e);
+  }
+
+  /** The entry at {@code index}, or null when it is not held. */
+  public LogEntry get(long index) {
+    long i = index - firstIndex();
+    return i < 0 || i >= entries.size() ? null : entries.get((int) i);
+  }
+
+  public boolean contains(Hash txid) {
+    return txids.containsKey(txid);
+  }
+
+  /** The index of {@code txid}, or -1. */
+  public long indexOf(Hash txid) {
+    Long i = txids.get(txid);
+    return i == null ? -1 : i;
+  }
+
+  /** Up to {@code max} entries from {@code fromIndex} (clamped to what is held). */
+  public List<LogEntry> range(long fromIndex, int max) {
+    long from = Math.max(fromIndex, firstIndex());
+    if (from > length() || max <= 0) {
+      return List.of();
+    }
+    int start = (int) (from - firstIndex());
+    int end = (int) Math.min(entries.size(), (long) start + max);
+    return Collections.unmodifiableList(new ArrayList<>(entries.subList(start, end)));
+  }
+}

@@ -1,0 +1,44 @@
+package raftsimple.core;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * What a protocol core needs to know about itself; derived from the node config by the shell and
+ * from swarm options by the simulator.
+ *
+ * @param voters every initial voting member, this node included unless read-only
+ * @param headTimeoutMs seed 16: how long an undecided instance may stall before recovery
+ * @param retransmitMs how long before an unanswered protocol message is sent again
+ * @param heartbeatMs interval of position heartbeats to every peer
+ * @param readTimeoutMs how long a linearizable read barrier may wait for a majority
+ */
+public record NodeSettings(
+    String nodeId,
+    List<String> voters,
+    boolean readOnly,
+    long headTimeoutMs,
+    long retransmitMs,
+    long heartbeatMs,
+    long readTimeoutMs,
+    int batchEntriesMax,
+    int batchBytesMax,
+    int pendingEntriesMax,
+    int catchUpEntriesMax) {
+
+  public NodeSettings {
+    Objects.requireNonNull(nodeId, "nodeId");
+    voters = List.copyOf(new TreeSet<>(voters));
+    if (!readOnly && !voters.contains(nodeId)) {
+      throw new IllegalArgumentException("a writable node is one of the voters");
+    }
+  }
+
+  /** Defaults for a node named {@code nodeId} among {@code voters}. */
+  public static NodeSettings of(String nodeId, List<String> voters, long headTimeoutMs) {
+    return new NodeSettings(
+        nodeId, voters, false, headTimeoutMs, Math.max(20, headTimeoutMs / 5), 200,
+        Math.max(1_000, headTimeoutMs * 2), 2_048, 4 << 20, 50_000, 4_096);
+  }
+}
