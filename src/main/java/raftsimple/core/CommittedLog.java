@@ -22,6 +22,9 @@ public final class CommittedLog {
   private Hash baseHash;
   private final ArrayList<LogEntry> entries = new ArrayList<>();
   private final Map<Hash, Long> txids = new HashMap<>();
+  /** Index of the last entry of every batch held, ascending; {@code batchEnds[0..batchCount)}. */
+  private long[] batchEnds = new long[64];
+  private int batchCount;
 
   public CommittedLog() {
     this(0, Hash.ZERO);
@@ -53,8 +56,53 @@ public final class CommittedLog {
     return baseHash;
   }
 
-  /** Appends one entry that continues the chain; a break is a programmer error. */
-  public void append(LogEntry e) {
+  /**
+   * Appends one decided batch (the value of the instance at the current head). A break in the chain
+   * or a txid already held is a programmer error: callers verify input from outside first.
+   */
+  public void appendBatch(List<LogEntry> batch) {
+    Check.state(!batch.isEmpty(), "empty batch at length %d", length());
+    for (LogEntry e : batch) {
+      append(e);
+    }
+    if (batchCount == batchEnds.length) {
+      batchEnds = java.util.Arrays.copyOf(batchEnds, batchCount * 2);
+    }
+    batchEnds[batchCount++] = length();
+  }
+
+  /** True when {@code length} is an instance boundary: the base, or the end of a held batch. */
+  public boolean isBoundary(long length) {
+    return length == baseLength || java.util.Arrays.binarySearch(batchEnds, 0, batchCount, length) >= 0;
+  }
+
+  /**
+   * Whole batches starting right after {@code afterLength} (which must be a boundary), at least one
+   * batch when there is one, and then more while their entries total at most {@code maxEntries}.
+   */
+  public List<List<LogEntry>> batchesAfter(long afterLength, int maxEntries) {
+    List<List<LogEntry>> out = new ArrayList<>();
+    if (afterLength < baseLength || !isBoundary(afterLength)) {
+      return out;
+    }
+    int b = afterLength == baseLength ? 0
+        : java.util.Arrays.binarySearch(batchEnds, 0, batchCount, afterLength) + 1;
+    long start = afterLength + 1;
+    int total = 0;
+    for (; b < batchCount; b++) {
+      long end = batchEnds[b];
+      int size = (int) (end - start + 1);
+      if (!out.isEmpty() && total + size > maxEntries) {
+        break;
+      }
+      out.add(range(start, size));
+      total += size;
+      start = end + 1;
+    }
+    return out;
+  }
+
+  private void append(LogEntry e) {
     Check.state(e.index() == length() + 1, "append index %d at length %d", e.index(), length());
     Check.state(e.prev().equals(head()), "append %d: prev does not match head", e.index());
     Long dup = txids.putIfAbsent(e.txid(), e.index());

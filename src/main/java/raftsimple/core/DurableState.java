@@ -2,7 +2,6 @@ package raftsimple.core;
 
 import raftsimple.chain.ChainVerifier;
 import raftsimple.chain.Hash;
-import raftsimple.chain.LogEntry;
 import raftsimple.core.msg.Ballot;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.DurableRecord.AcceptRecord;
@@ -48,9 +47,7 @@ public final class DurableState {
     if (r instanceof CommitRecord c) {
       String problem = ChainVerifier.firstProblem(log.length(), log.head(), c.entries());
       Check.state(problem == null, "replayed commit does not extend the chain: %s", problem);
-      for (LogEntry e : c.entries()) {
-        log.append(e);
-      }
+      log.appendBatch(c.entries());
       vote = null;
       promised = null;
       acceptedBallot = null;

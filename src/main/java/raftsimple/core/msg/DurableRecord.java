@@ -24,7 +24,10 @@ public sealed interface DurableRecord
   /** Accepted {@code value} at {@code ballot} on that instance (also a promise of {@code ballot}). */
   record AcceptRecord(long length, Hash head, Ballot ballot, Proposal value) implements DurableRecord {}
 
-  /** Committed entries appended to the log, continuing the chain (a decision or a catch-up). */
+  /**
+   * One decided batch appended to the log, continuing the chain: the value of one instance, learned
+   * by deciding it or by catching up. Its end is an instance boundary.
+   */
   record CommitRecord(List<LogEntry> entries) implements DurableRecord {
     public CommitRecord {
       entries = List.copyOf(entries);

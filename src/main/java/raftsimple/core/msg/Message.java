@@ -98,12 +98,16 @@ public sealed interface Message
   record Fetch(String from, String to, long length, Hash head, long fromIndex, int max)
       implements Message {}
 
-  /** Committed entries starting at {@code fromIndex} (possibly empty). */
+  /**
+   * Whole committed batches starting at index {@code fromIndex} (possibly none). Each inner list is
+   * the value decided by one instance, so a node that catches up always stands on an instance
+   * boundary (docs/PROTOCOL.md §7).
+   */
   record FetchReply(
-      String from, String to, long length, Hash head, long fromIndex, List<LogEntry> entries)
+      String from, String to, long length, Hash head, long fromIndex, List<List<LogEntry>> batches)
       implements Message {
     public FetchReply {
-      entries = List.copyOf(entries);
+      batches = List.copyOf(batches);
     }
   }
 

@@ -1,0 +1,122 @@
+package raftsimple.core;
+
+import java.util.List;
+import raftsimple.chain.ChainVerifier;
+import raftsimple.chain.LogEntry;
+import raftsimple.core.msg.Message;
+
+/**
+ * Bringing a node that is behind up to date (H6, docs/PROTOCOL.md §7): it fetches whole committed
+ * batches from a peer that reported a longer log, verifies every hash before appending anything,
+ * and only then takes part in the instance at its new head. One fetch is in flight at a time; a
+ * fetch that is not answered within two retransmit intervals is retried, from the furthest peer.
+ */
+final class CatchUp {
+  private final Node node;
+  private boolean inFlight;
+  private String peer;
+  private long sentAtMs;
+  /** When to fetch if a peer ahead was seen but the gap may close by itself (a commit in flight). */
+  private long dueAtMs = Long.MAX_VALUE;
+
+  CatchUp(Node node) {
+    this.node = node;
+  }
+
+  /** A peer reported a longer log. {@code now}: fetch at once; else wait one retransmit interval. */
+  void behind(String from, boolean now) {
+    if (now) {
+      fetchNow(from);
+    } else {
+      dueAtMs = Math.min(dueAtMs, node.now + node.settings.retransmitMs());
+    }
+  }
+
+  void fetchNow(String from) {
+    if (inFlight && node.now - sentAtMs < 2 * node.settings.retransmitMs()) {
+      return;
+    }
+    inFlight = true;
+    peer = from;
+    sentAtMs = node.now;
+    dueAtMs = Long.MAX_VALUE;
+    node.marks.hit("H6.fetch");
+    node.send(new Message.Fetch(node.self, from, node.log.length(), node.log.head(),
+        node.log.length() + 1, node.settings.catchUpEntriesMax()));
+  }
+
+  /**
+   * True when a peer heard from within one head timeout reported a longer log: proposing now would
+   * only collide with the instance that peer already decided.
+   */
+  boolean isBehind() {
+    for (PeerTable.Position p : node.peers.all().values()) {
+      if (p.length() > node.log.length() && node.now - p.heardAtMs() <= node.settings.headTimeoutMs()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void onTick() {
+    boolean stale = inFlight && node.now - sentAtMs >= 2 * node.settings.retransmitMs();
+    if (stale) {
+      inFlight = false;
+      node.marks.hit("H6.fetch-timeout");
+    }
+    if ((stale || node.now >= dueAtMs) && !inFlight) {
+      dueAtMs = Long.MAX_VALUE;
+      String best = node.peers.furthest();
+      if (best != null && node.peers.get(best).length() > node.log.length()) {
+        fetchNow(best);
+      }
+    }
+  }
+
+  void onFetch(Message.Fetch f) {
+    node.peers.heard(f.from(), f.length(), f.head(), node.now);
+    int max = Math.max(1, Math.min(f.max(), node.settings.catchUpEntriesMax()));
+    List<List<LogEntry>> batches = node.log.batchesAfter(f.fromIndex() - 1, max);
+    node.send(new Message.FetchReply(node.self, f.from(), node.log.length(), node.log.head(),
+        f.fromIndex(), batches));
+  }
+
+  void onFetchReply(Message.FetchReply r) {
+    if (r.from().equals(peer)) {
+      inFlight = false;
+    }
+    if (r.fromIndex() != node.log.length() + 1) {
+      return; // an answer to an older request; the entries are already here or do not fit
+    }
+    for (List<LogEntry> batch : r.batches()) {
+      String problem = verify(batch);
+      if (problem != null) {
+        node.marks.hit("H6.fetch-rejected");
+        return;
+      }
+      node.marks.hit("H6.fetched-batch");
+      node.appendBatch(batch);
+    }
+    PeerTable.Position p = node.peers.get(r.from());
+    if (p != null && p.length() > node.log.length() && !r.batches().isEmpty()) {
+      fetchNow(r.from());
+    }
+  }
+
+  private String verify(List<LogEntry> batch) {
+    if (batch.isEmpty()) {
+      return "empty batch";
+    }
+    String problem = ChainVerifier.firstProblem(node.log.length(), node.log.head(), batch);
+    if (problem != null) {
+      return problem;
+    }
+    java.util.HashSet<raftsimple.chain.Hash> seen = new java.util.HashSet<>();
+    for (LogEntry e : batch) {
+      if (!seen.add(e.txid()) || node.log.contains(e.txid())) {
+        return "entry " + e.index() + " repeats a committed txid";
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,853 @@
+package raftsimple.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import raftsimple.chain.Entry;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+import raftsimple.core.msg.Ballot;
+import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.DurableRecord;
+import raftsimple.core.msg.Effects;
+import raftsimple.core.msg.Input;
+import raftsimple.core.msg.Message;
+import raftsimple.core.msg.Proposal;
+import raftsimple.core.quorum.Majority;
+import raftsimple.core.quorum.RecoveryChoice;
+
+/**
+ * One node's replication protocol (docs/PROTOCOL.md): a deterministic state machine with no I/O, no
+ * threads and no clock of its own. The shell feeds it {@link Input}s with {@link #step} and carries
+ * out the returned {@link Effects}: durable records first, then everything else.
+ *
+ * <p>Each head is one consensus instance ({@link Instance}). Round 0 is the seed's path: a node with
+ * queued client entries and no vote on its head proposes them, voting for its own proposal; voters
+ * vote for the first proposal they see on their head; the proposer alone counts round-0 votes and
+ * decides with a majority if it has promised nothing. A stalled or split instance is finished by
+ * recovery: a Paxos round at ballot ≥ 1 whose coordinator picks the value with
+ * {@link RecoveryChoice}.
+ */
+public final class Node {
+  private static final int EARLY_MAX = 1_024;
+
+  final NodeSettings settings;
+  final String self;
+  private final SplittableRandom random;
+  final CommittedLog log;
+  final Marks marks = new Marks();
+  final PeerTable peers = new PeerTable();
+  private final TxidClock clock;
+  /** This node's client entries not yet committed, in arrival order (the seed's pending queue). */
+  private final LinkedHashMap<Hash, Entry> queue = new LinkedHashMap<>();
+  /** Messages about instances this node has not reached yet, replayed when it reaches them. */
+  private final ArrayDeque<Message> early = new ArrayDeque<>();
+  final CatchUp catchUp;
+  final ReadRounds reads;
+  Instance inst;
+  long now;
+  private long nextHeartbeatMs;
+  Effects fx;
+
+  public Node(NodeSettings settings, DurableState recovered, long seed) {
+    this.settings = settings;
+    this.self = settings.nodeId();
+    this.random = new SplittableRandom(seed);
+    this.log = recovered.log;
+    this.inst = new Instance(log.length(), log.head());
+    inst.vote = recovered.vote;
+    inst.promised = recovered.promised;
+    inst.acceptedBallot = recovered.acceptedBallot;
+    inst.acceptedValue = recovered.acceptedValue;
+    inst.seeBallot(inst.promised);
+    if (inst.vote != null) {
+      inst.learnRound0(inst.vote);
+      if (inst.vote.proposer().equals(self)) {
+        // Restarted mid-proposal: keep collecting votes for it; deciding stays safe because the
+        // promise (if any) was recovered too.
+        inst.mine = inst.vote;
+        inst.grants.add(self);
+      }
+    }
+    if (inst.acceptedValue != null) {
+      inst.learn(inst.acceptedValue);
+    }
+    this.clock = new TxidClock(self, highestOwnTs());
+    this.catchUp = new CatchUp(this);
+    this.reads = new ReadRounds(this, random.nextLong() >>> 1);
+  }
+
+  /** Feeds one input and returns what the shell must do (persist first, then the rest). */
+  public Effects step(Input in) {
+    fx = new Effects();
+    if (in instanceof Input.Tick t) {
+      onTick(t.nowMs());
+    } else if (in instanceof Input.Submit s) {
+      onSubmit(s);
+    } else if (in instanceof Input.Receive r) {
+      onReceive(r.message());
+    } else if (in instanceof Input.ReadBarrier b) {
+      reads.onBarrier(b.ref());
+    }
+    checkInvariants();
+    Effects out = fx;
+    fx = null;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- queries for the shell and tests
+
+  public long length() {
+    return log.length();
+  }
+
+  public Hash head() {
+    return log.head();
+  }
+
+  public CommittedLog log() {
+    return log;
+  }
+
+  public Marks marks() {
+    return marks;
+  }
+
+  public String nodeId() {
+    return self;
+  }
+
+  public List<String> voters() {
+    return settings.voters();
+  }
+
+  /** Number of this node's client entries waiting to commit. */
+  public int queued() {
+    return queue.size();
+  }
+
+  /** What this node knows of entry {@code txid} (seed: pending / accepted / committed). */
+  public EntryStatus status(Hash txid) {
+    long index = log.indexOf(txid);
+    if (index > 0) {
+      return new EntryStatus(EntryStatus.State.COMMITTED, index, log.get(index).entry().origin());
+    }
+    for (Proposal p : new Proposal[] {inst.vote, inst.acceptedValue}) {
+      Entry e = p == null ? null : find(p, txid);
+      if (e != null) {
+        return new EntryStatus(EntryStatus.State.ACCEPTED, -1, e.origin());
+      }
+    }
+    Entry q = queue.get(txid);
+    if (q != null) {
+      return new EntryStatus(EntryStatus.State.PENDING, -1, q.origin());
+    }
+    for (Proposal p : inst.known.values()) {
+      Entry e = find(p, txid);
+      if (e != null) {
+        return new EntryStatus(EntryStatus.State.PENDING, -1, e.origin());
+      }
+    }
+    return null;
+  }
+
+  /** Each peer's last reported position and when it was heard (monotonic ms), by id. */
+  public Map<String, PeerTable.Position> peerPositions() {
+    return peers.all();
+  }
+
+  /**
+   * True when this node has heard from a majority of voters within two head timeouts and none of
+   * them reported a longer log: it has caught up and can serve ({@code GET /ready}).
+   */
+  public boolean ready() {
+    int fresh = settings.voters().contains(self) ? 1 : 0;
+    for (Map.Entry<String, PeerTable.Position> e : peers.all().entrySet()) {
+      boolean recent = now - e.getValue().heardAtMs() <= 2 * settings.headTimeoutMs();
+      if (recent && e.getValue().length() > log.length()) {
+        return false;
+      }
+      if (recent && settings.voters().contains(e.getKey())) {
+        fresh++;
+      }
+    }
+    return Majority.reached(fresh, settings.voters().size());
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  private void onTick(long nowMs) {
+    now = nowMs;
+    if (now >= nextHeartbeatMs) {
+      nextHeartbeatMs = now + settings.heartbeatMs();
+      for (String p : members()) {
+        send(new Message.Status(self, p, log.length(), log.head(), inst.voted()));
+      }
+    }
+    armRecoveryIfNeeded();
+    if (now >= inst.retransmitAtMs) {
+      retransmit();
+    }
+    if (now >= inst.recoveryAtMs) {
+      inst.recoveryAtMs = Long.MAX_VALUE;
+      if (isVoter() && (inst.voted() || !queue.isEmpty())) {
+        marks.hit("16a.head-timeout-recovery");
+        startRecovery();
+      }
+    }
+    catchUp.onTick();
+    reads.onTick();
+    maybePropose();
+  }
+
+  private void onSubmit(Input.Submit s) {
+    if (settings.readOnly() || !isVoter()) {
+      fx.client.add(new ClientEvent.Refused(s.ref(), "READ_ONLY", "this node is read-only"));
+      return;
+    }
+    if (queue.size() >= settings.pendingEntriesMax()) {
+      fx.client.add(new ClientEvent.Refused(s.ref(), "OVERLOADED",
+          "more than " + settings.pendingEntriesMax() + " entries are waiting to commit on this node"));
+      return;
+    }
+    Entry e = clock.next(s.wallMs(), s.payload(), s.idempotencyKey());
+    queue.put(e.txid(), e);
+    fx.client.add(new ClientEvent.Assigned(s.ref(), e.txid()));
+    maybePropose();
+  }
+
+  private void onReceive(Message m) {
+    if (!m.to().equals(self) || m.from().equals(self) || !members().contains(m.from())) {
+      marks.hit("input.message-from-unknown-node");
+      return;
+    }
+    if (m instanceof Message.Status s) {
+      onStatus(s);
+    } else if (m instanceof Message.Fetch f) {
+      catchUp.onFetch(f);
+    } else if (m instanceof Message.FetchReply r) {
+      peers.heard(r.from(), r.length(), r.head(), now);
+      catchUp.onFetchReply(r);
+    } else if (m instanceof Message.ReadQuery q) {
+      send(new Message.ReadReply(self, q.from(), log.length(), log.head(), q.readRound(), inst.voted()));
+    } else if (m instanceof Message.ReadReply r) {
+      reads.onReply(r);
+    } else {
+      routeInstanceMessage(m);
+    }
+  }
+
+  /** Delivers a consensus message to the instance it is about, or deals with the mismatch (seed 14). */
+  private void routeInstanceMessage(Message m) {
+    boolean request = m instanceof Message.Propose || m instanceof Message.Prepare
+        || m instanceof Message.Accept;
+    if (!(m instanceof Message.Commit)) {
+      peers.heard(m.from(), m.length(), m.head(), now);
+    }
+    if (m.length() < log.length()) {
+      if (request) {
+        // The sender is behind: tell it where we are so it catches up (H6).
+        marks.hit("14.sender-behind");
+        send(new Message.Status(self, m.from(), log.length(), log.head(), inst.voted()));
+      }
+      return;
+    }
+    if (m.length() > log.length()) {
+      // We are behind (seed 16): keep the message for when we reach its head, and catch up.
+      marks.hit("16.head-mismatch-behind");
+      keepEarly(m);
+      catchUp.behind(m.from(), !(m instanceof Message.Propose));
+      return;
+    }
+    if (!m.head().equals(log.head())) {
+      marks.hit("14.divergent-head");
+      return;
+    }
+    dispatchInstance(m);
+  }
+
+  private void dispatchInstance(Message m) {
+    if (m instanceof Message.Propose p) {
+      onPropose(p);
+    } else if (m instanceof Message.Vote v) {
+      onVote(v);
+    } else if (m instanceof Message.Commit c) {
+      onCommit(c);
+    } else if (m instanceof Message.Prepare p) {
+      onPrepare(p);
+    } else if (m instanceof Message.Promise p) {
+      onPromise(p);
+    } else if (m instanceof Message.Accept a) {
+      onAccept(a);
+    } else if (m instanceof Message.Accepted a) {
+      onAccepted(a);
+    }
+  }
+
+  private void onStatus(Message.Status s) {
+    peers.heard(s.from(), s.length(), s.head(), now);
+    if (s.length() > log.length()) {
+      catchUp.behind(s.from(), true);
+    } else if (s.length() == log.length() && !s.head().equals(log.head())) {
+      marks.hit("14.divergent-head");
+    }
+  }
+
+  // ---------------------------------------------------------------- round 0: proposing (seed 12–13)
+
+  /** Proposes queued entries on the head if this node may (seed 13, 15, 18 "process the queue"). */
+  void maybePropose() {
+    if (!isVoter() || queue.isEmpty() || inst.active() || catchUp.isBehind()) {
+      return;
+    }
+    List<Entry> batch = new ArrayList<>();
+    int bytes = 0;
+    for (Entry e : queue.values()) {
+      if (batch.size() >= settings.batchEntriesMax()
+          || (!batch.isEmpty() && bytes + e.sizeBytes() > settings.batchBytesMax())) {
+        break;
+      }
+      batch.add(e);
+      bytes += e.sizeBytes();
+    }
+    Proposal p = Proposal.of(self, batch);
+    inst.mine = p;
+    inst.vote = p;
+    inst.learnRound0(p);
+    inst.grants.add(self);
+    // H2: our own vote is durable before the proposal leaves (the shell gates sends on it).
+    fx.persist.add(new DurableRecord.VoteRecord(inst.length, inst.head, p));
+    for (String v : otherVoters()) {
+      send(new Message.Propose(self, v, inst.length, inst.head, p));
+    }
+    inst.retransmitAtMs = now + settings.retransmitMs();
+    armRecoveryIfNeeded();
+    if (Majority.reached(inst.grants.size(), voterCount())) {
+      decide(p, "R0.decided-alone");
+    }
+  }
+
+  // ---------------------------------------------------------------- round 0: voting (seed 14–15)
+
+  private void onPropose(Message.Propose m) {
+    Proposal p = m.proposal();
+    if (!p.proposer().equals(m.from()) || !validValue(p) || !ownEntriesOnly(p)) {
+      marks.hit("input.bad-proposal");
+      return;
+    }
+    inst.learnRound0(p);
+    if (inst.vote == null && inst.promised == null) {
+      inst.vote = p;
+      fx.persist.add(new DurableRecord.VoteRecord(inst.length, inst.head, p));
+      marks.hit("15.vote");
+      armRecoveryIfNeeded();
+    }
+    boolean granted = inst.vote != null && inst.vote.id().equals(p.id()) && inst.promised == null;
+    if (!granted) {
+      marks.hit("H1.refuse-second-proposal");
+    }
+    Hash votedFor = inst.vote == null ? null : inst.vote.id();
+    String votedForProposer = inst.vote == null ? null : inst.vote.proposer();
+    send(new Message.Vote(self, m.from(), inst.length, inst.head, p.id(), granted,
+        granted ? null : votedFor, granted ? null : votedForProposer));
+  }
+
+  private void onVote(Message.Vote m) {
+    Proposal mine = inst.mine;
+    if (mine == null || !m.proposalId().equals(mine.id()) || !isVoter(m.from())) {
+      return;
+    }
+    if (m.granted()) {
+      inst.grants.add(m.from());
+      inst.refusals.remove(m.from());
+    } else if (!inst.grants.contains(m.from())) {
+      inst.refusals.put(m.from(), m.votedFor());
+      if (m.votedFor() != null && m.votedForProposer() != null) {
+        inst.round0Proposer.putIfAbsent(m.votedFor(), m.votedForProposer());
+      }
+    }
+    // Only the proposer decides round 0, and only while it has promised nothing (docs §5.1).
+    if (inst.promised == null && Majority.reached(inst.grants.size(), voterCount())) {
+      decide(mine, "R0.decided");
+      return;
+    }
+    int unheard = voterCount() - inst.grants.size() - inst.refusals.size();
+    if (!inst.splitHandled && Majority.impossible(inst.grants.size(), unheard, voterCount())) {
+      onSplit();
+    }
+  }
+
+  /**
+   * H4: our proposal cannot win. The lowest-ranked proposer involved coordinates recovery at once;
+   * the others stand by and take over after a randomized backoff if it does not finish.
+   */
+  private void onSplit() {
+    inst.splitHandled = true;
+    marks.hit("H4.split-detected");
+    String coordinator = self;
+    for (Map.Entry<String, Hash> r : inst.refusals.entrySet()) {
+      if (r.getValue() == null) {
+        return; // a voter already promised a recovery ballot: someone is coordinating
+      }
+      String proposer = inst.round0Proposer.get(r.getValue());
+      if (proposer != null && proposer.compareTo(coordinator) < 0) {
+        coordinator = proposer;
+      }
+    }
+    if (coordinator.equals(self)) {
+      marks.hit("H4.coordinate-split");
+      startRecovery();
+    } else {
+      inst.recoveryAtMs = Math.min(inst.recoveryAtMs, now + backoffMs());
+    }
+  }
+
+  private void onCommit(Message.Commit m) {
+    Proposal v = inst.known.get(m.valueId());
+    if (v != null) {
+      decide(v, "18.commit-received");
+    } else {
+      marks.hit("18.commit-unknown-value-fetch");
+      catchUp.behind(m.from(), true);
+      catchUp.fetchNow(m.from());
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery (seed 16a, ballots ≥ 1)
+
+  void startRecovery() {
+    long round = inst.maxRoundSeen + 1;
+    Ballot b = new Ballot(round, self);
+    inst.seeBallot(b);
+    inst.promised = b;
+    fx.persist.add(new DurableRecord.PromiseRecord(inst.length, inst.head, b));
+    inst.myBallot = b;
+    inst.promises.clear();
+    inst.chosen = null;
+    inst.acceptedBy.clear();
+    inst.promises.put(self, selfPromise(b));
+    for (String v : otherVoters()) {
+      send(new Message.Prepare(self, v, inst.length, inst.head, b));
+    }
+    marks.hit("recovery.start");
+    inst.retransmitAtMs = now + settings.retransmitMs();
+    inst.recoveryAtMs = now + settings.headTimeoutMs() + jitter(settings.headTimeoutMs() / 2);
+    tryChoose();
+  }
+
+  private Message.Promise selfPromise(Ballot b) {
+    return new Message.Promise(self, self, inst.length, inst.head, b, true, null, inst.vote,
+        inst.acceptedBallot, inst.acceptedValue, null);
+  }
+
+  private void onPrepare(Message.Prepare m) {
+    Ballot b = m.ballot();
+    inst.seeBallot(b);
+    if (!b.atLeast(inst.promised)) {
+      send(new Message.Promise(self, m.from(), inst.length, inst.head, b, false, inst.promised,
+          null, null, null, null));
+      return;
+    }
+    if (b.greaterThan(inst.promised)) {
+      inst.promised = b;
+      fx.persist.add(new DurableRecord.PromiseRecord(inst.length, inst.head, b));
+      marks.hit("recovery.promise");
+    }
+    if (inst.myBallot != null && b.greaterThan(inst.myBallot)) {
+      abandonCoordination("recovery.yield-to-higher-ballot");
+    }
+    send(new Message.Promise(self, m.from(), inst.length, inst.head, b, true, null, inst.vote,
+        inst.acceptedBallot, inst.acceptedValue, null));
+    armRecoveryIfNeeded();
+  }
+
+  private void onPromise(Message.Promise m) {
+    if (m.round0Vote() != null && validValue(m.round0Vote())) {
+      inst.learnRound0(m.round0Vote());
+    }
+    if (m.acceptedValue() != null && validValue(m.acceptedValue())) {
+      inst.learn(m.acceptedValue());
+    }
+    inst.seeBallot(m.promised());
+    if (inst.myBallot == null || !m.ballot().equals(inst.myBallot) || inst.chosen != null
+        || !isVoter(m.from())) {
+      return;
+    }
+    if (!m.ok()) {
+      abandonCoordination("recovery.nack");
+      return;
+    }
+    if (m.decided() != null && validValue(m.decided())) {
+      decide(m.decided(), "recovery.learned-decision");
+      return;
+    }
+    inst.promises.put(m.from(), m);
+    tryChoose();
+  }
+
+  /** With promises from a majority, picks the value (docs §5.3) and starts phase 2. */
+  private void tryChoose() {
+    if (!Majority.reached(inst.promises.size(), voterCount())) {
+      return;
+    }
+    RecoveryChoice.Result r = RecoveryChoice.choose(settings.voters(), inst.promises.keySet(),
+        round0Votes(), acceptedValues(), round0Proposers());
+    Proposal value;
+    if (r.kind() == RecoveryChoice.Kind.WAIT) {
+      marks.hit("recovery.ambiguous-wait");
+      return;
+    } else if (r.kind() == RecoveryChoice.Kind.FREE) {
+      value = union();
+      marks.hit(value == null ? "recovery.free-nothing" : "recovery.free-union");
+    } else {
+      value = inst.known.get(Hash.parse(r.value()));
+      marks.hit(r.kind() == RecoveryChoice.Kind.ACCEPTED ? "recovery.highest-accepted"
+          : "H3.finish-might-be-committed");
+    }
+    if (value == null) {
+      abandonCoordination("recovery.nothing-to-decide");
+      return;
+    }
+    Ballot b = inst.myBallot;
+    inst.chosen = value;
+    inst.acceptedBy.clear();
+    acceptLocally(b, value);
+    inst.acceptedBy.add(self);
+    for (String v : otherVoters()) {
+      send(new Message.Accept(self, v, inst.length, inst.head, b, value));
+    }
+    inst.retransmitAtMs = now + settings.retransmitMs();
+    if (Majority.reached(inst.acceptedBy.size(), voterCount())) {
+      decide(value, "recovery.decided-alone");
+    }
+  }
+
+  private void onAccept(Message.Accept m) {
+    Ballot b = m.ballot();
+    inst.seeBallot(b);
+    if (!validValue(m.value())) {
+      marks.hit("input.bad-accept");
+      return;
+    }
+    inst.learn(m.value());
+    if (!b.atLeast(inst.promised)) {
+      send(new Message.Accepted(self, m.from(), inst.length, inst.head, b, false, inst.promised));
+      return;
+    }
+    if (inst.myBallot != null && b.greaterThan(inst.myBallot)) {
+      abandonCoordination("recovery.yield-to-higher-ballot");
+    }
+    acceptLocally(b, m.value());
+    send(new Message.Accepted(self, m.from(), inst.length, inst.head, b, true, null));
+    armRecoveryIfNeeded();
+  }
+
+  private void acceptLocally(Ballot b, Proposal value) {
+    boolean same = b.equals(inst.acceptedBallot) && inst.acceptedValue != null
+        && inst.acceptedValue.id().equals(value.id());
+    if (b.greaterThan(inst.promised)) {
+      inst.promised = b;
+    }
+    inst.acceptedBallot = b;
+    inst.acceptedValue = value;
+    if (!same) {
+      fx.persist.add(new DurableRecord.AcceptRecord(inst.length, inst.head, b, value));
+    }
+  }
+
+  private void onAccepted(Message.Accepted m) {
+    inst.seeBallot(m.promised());
+    if (inst.myBallot == null || !m.ballot().equals(inst.myBallot) || inst.chosen == null
+        || !isVoter(m.from())) {
+      return;
+    }
+    if (!m.ok()) {
+      abandonCoordination("recovery.nack");
+      return;
+    }
+    inst.acceptedBy.add(m.from());
+    if (Majority.reached(inst.acceptedBy.size(), voterCount())) {
+      decide(inst.chosen, "recovery.decided");
+    }
+  }
+
+  private void abandonCoordination(String why) {
+    marks.hit(why);
+    inst.myBallot = null;
+    inst.chosen = null;
+    inst.promises.clear();
+    inst.acceptedBy.clear();
+    inst.recoveryAtMs = Math.min(inst.recoveryAtMs, now + backoffMs());
+  }
+
+  /**
+   * The free choice (docs §5.3): every round-0 proposal known here, by proposer id, plus this node's
+   * own queued entries, so that a collision still commits everyone's entries in one instance.
+   */
+  private Proposal union() {
+    LinkedHashMap<Hash, Entry> entries = new LinkedHashMap<>();
+    TreeMap<String, List<Proposal>> byProposer = new TreeMap<>();
+    for (Map.Entry<Hash, String> e : inst.round0Proposer.entrySet()) {
+      Proposal p = inst.known.get(e.getKey());
+      if (p != null) {
+        byProposer.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(p);
+      }
+    }
+    for (List<Proposal> ps : byProposer.values()) {
+      ps.sort((a, b) -> a.id().compareTo(b.id()));
+      for (Proposal p : ps) {
+        for (Entry e : p.entries()) {
+          entries.putIfAbsent(e.txid(), e);
+        }
+      }
+    }
+    for (Entry e : queue.values()) {
+      if (entries.size() >= 2 * settings.batchEntriesMax()) {
+        break;
+      }
+      entries.putIfAbsent(e.txid(), e);
+    }
+    entries.keySet().removeIf(log::contains);
+    return entries.isEmpty() ? null : Proposal.of(self, new ArrayList<>(entries.values()));
+  }
+
+  private Map<String, String> round0Votes() {
+    Map<String, String> out = new TreeMap<>();
+    for (Message.Promise p : inst.promises.values()) {
+      if (p.round0Vote() != null) {
+        out.put(p.from(), p.round0Vote().id().hex());
+      }
+    }
+    return out;
+  }
+
+  private Map<String, RecoveryChoice.AcceptedAt> acceptedValues() {
+    Map<String, RecoveryChoice.AcceptedAt> out = new TreeMap<>();
+    for (Message.Promise p : inst.promises.values()) {
+      if (p.acceptedBallot() != null && p.acceptedValue() != null) {
+        out.put(p.from(), new RecoveryChoice.AcceptedAt(p.acceptedBallot().round(),
+            p.acceptedBallot().node(), p.acceptedValue().id().hex()));
+      }
+    }
+    return out;
+  }
+
+  private Map<String, String> round0Proposers() {
+    Map<String, String> out = new TreeMap<>();
+    for (Map.Entry<Hash, String> e : inst.round0Proposer.entrySet()) {
+      out.put(e.getKey().hex(), e.getValue());
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- deciding and moving the head
+
+  /** {@code value} is decided on the current head: append it, persist it, tell everyone (seed 17a). */
+  private void decide(Proposal value, String how) {
+    marks.hit(how);
+    long length = inst.length;
+    Hash head = inst.head;
+    List<LogEntry> batch = new ArrayList<>(value.entries().size());
+    Hash prev = head;
+    long index = length;
+    for (Entry e : value.entries()) {
+      LogEntry le = LogEntry.chain(++index, prev, e);
+      batch.add(le);
+      prev = le.hash();
+    }
+    appendBatch(batch);
+    for (String p : members()) {
+      send(new Message.Commit(self, p, length, head, value.id()));
+    }
+  }
+
+  /** Appends a decided batch (from a decision or a catch-up) and moves to the next instance. */
+  void appendBatch(List<LogEntry> batch) {
+    log.appendBatch(batch);
+    fx.persist.add(new DurableRecord.CommitRecord(batch));
+    fx.committed.addAll(batch);
+    for (LogEntry e : batch) {
+      queue.remove(e.txid());
+    }
+    inst = new Instance(log.length(), log.head());
+    replayEarly();
+    reads.onAdvance();
+    maybePropose();
+  }
+
+  private void keepEarly(Message m) {
+    if (early.size() >= EARLY_MAX) {
+      early.pollFirst();
+    }
+    early.addLast(m);
+  }
+
+  private void replayEarly() {
+    List<Message> ready = new ArrayList<>();
+    for (Iterator<Message> it = early.iterator(); it.hasNext(); ) {
+      Message m = it.next();
+      if (m.length() < log.length()) {
+        it.remove();
+      } else if (m.length() == log.length()) {
+        it.remove();
+        ready.add(m);
+      }
+    }
+    long at = log.length();
+    for (Message m : ready) {
+      if (log.length() != at) {
+        break; // a replayed commit moved the head again; the rest is stale
+      }
+      if (m.head().equals(log.head())) {
+        marks.hit("16.early-message-replayed");
+        dispatchInstance(m);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private void armRecoveryIfNeeded() {
+    boolean needed = inst.voted() || (inst.promised != null && !queue.isEmpty());
+    if (needed && inst.recoveryAtMs == Long.MAX_VALUE && isVoter()) {
+      inst.recoveryAtMs = now + settings.headTimeoutMs() + jitter(settings.headTimeoutMs() / 2);
+    }
+  }
+
+  private void retransmit() {
+    inst.retransmitAtMs = Long.MAX_VALUE;
+    if (inst.myBallot != null) {
+      retransmitRecovery();
+    } else if (inst.mine != null && inst.promised == null) {
+      for (String v : otherVoters()) {
+        if (!inst.grants.contains(v) && !inst.refusals.containsKey(v)) {
+          send(new Message.Propose(self, v, inst.length, inst.head, inst.mine));
+          inst.retransmitAtMs = now + settings.retransmitMs();
+        }
+      }
+    }
+  }
+
+  private void retransmitRecovery() {
+    Ballot b = inst.myBallot;
+    for (String v : otherVoters()) {
+      if (inst.chosen == null && !inst.promises.containsKey(v)) {
+        send(new Message.Prepare(self, v, inst.length, inst.head, b));
+      } else if (inst.chosen != null && !inst.acceptedBy.contains(v)) {
+        send(new Message.Accept(self, v, inst.length, inst.head, b, inst.chosen));
+      } else {
+        continue;
+      }
+      inst.retransmitAtMs = now + settings.retransmitMs();
+    }
+  }
+
+  long backoffMs() {
+    long h = settings.headTimeoutMs();
+    return h / 2 + jitter(h / 2);
+  }
+
+  long jitter(long bound) {
+    return bound <= 0 ? 0 : random.nextLong(bound);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  boolean isVoter() {
+    return !settings.readOnly() && settings.voters().contains(self);
+  }
+
+  boolean isVoter(String id) {
+    return settings.voters().contains(id);
+  }
+
+  int voterCount() {
+    return settings.voters().size();
+  }
+
+  /** Everyone this node talks to: every member but itself. */
+  List<String> members() {
+    List<String> out = new ArrayList<>();
+    for (String v : settings.voters()) {
+      if (!v.equals(self)) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  List<String> otherVoters() {
+    return members();
+  }
+
+  void send(Message m) {
+    fx.send.add(m);
+  }
+
+  /** Input validation for a value from a peer: ids match content, and nothing in it is committed. */
+  private boolean validValue(Proposal p) {
+    if (!p.verify()) {
+      return false;
+    }
+    java.util.HashSet<Hash> seen = new java.util.HashSet<>();
+    for (Entry e : p.entries()) {
+      if (!seen.add(e.txid()) || log.contains(e.txid())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean ownEntriesOnly(Proposal p) {
+    for (Entry e : p.entries()) {
+      if (!e.origin().equals(p.proposer())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Entry find(Proposal p, Hash txid) {
+    for (Entry e : p.entries()) {
+      if (e.txid().equals(txid)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private long highestOwnTs() {
+    long max = 0;
+    for (long i = log.firstIndex(); i <= log.length(); i++) {
+      Entry e = log.get(i).entry();
+      if (e.origin().equals(self)) {
+        max = Math.max(max, e.ts());
+      }
+    }
+    for (Proposal p : new Proposal[] {inst.vote, inst.acceptedValue}) {
+      if (p != null) {
+        for (Entry e : p.entries()) {
+          if (e.origin().equals(self)) {
+            max = Math.max(max, e.ts());
+          }
+        }
+      }
+    }
+    return max;
+  }
+
+  private void checkInvariants() {
+    Check.state(inst.length == log.length() && inst.head.equals(log.head()),
+        "instance (%d) is not at the head (%d)", inst.length, log.length());
+    Check.state(inst.acceptedBallot == null || inst.promised != null
+        && inst.acceptedBallot.compareTo(inst.promised) <= 0, "accepted above promised");
+    Check.state(inst.mine == null || inst.mine == inst.vote, "own proposal is not our vote");
+    Check.state(inst.myBallot == null || inst.myBallot.equals(inst.promised)
+        || inst.chosen == null, "coordinating below our promise");
+  }
+}
