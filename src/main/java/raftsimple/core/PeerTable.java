@@ -9,8 +9,8 @@ import raftsimple.chain.Hash;
  * to notice that this node is behind (H6), to pick whom to catch up from, and for
  * {@code GET /cluster}.
  */
-final class PeerTable {
-  record Position(long length, Hash head, long heardAtMs) {}
+public final class PeerTable {
+  public record Position(long length, Hash head, long heardAtMs) {}
 
   private final Map<String, Position> peers = new TreeMap<>();
 

@@ -1,0 +1,87 @@
+package raftsimple.log;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
+import raftsimple.chain.LogEntry;
+
+/**
+ * Feeds durable committed entries to the state-machine verticle in log order (seed 18 "process the
+ * entry"), one batch in flight at a time so that batches form under load, and hands each entry's
+ * outcome to {@code onOutcome}. A failing state machine stops the node: replicas that skip an entry
+ * would diverge.
+ */
+final class Applier {
+  private static final int BATCH_MAX = 4_096;
+  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(120_000);
+
+  private final EventBus bus;
+  private final BiConsumer<LogEntry, BusApi.Outcome> onOutcome;
+  private final ArrayDeque<LogEntry> waiting = new ArrayDeque<>();
+  private boolean inFlight;
+  private long appliedIndex;
+  private Runnable onIdle;
+
+  Applier(EventBus bus, BiConsumer<LogEntry, BusApi.Outcome> onOutcome) {
+    this.bus = bus;
+    this.onOutcome = onOutcome;
+  }
+
+  void committed(List<LogEntry> entries) {
+    waiting.addAll(entries);
+    pump();
+  }
+
+  long appliedIndex() {
+    return appliedIndex;
+  }
+
+  boolean idle() {
+    return !inFlight && waiting.isEmpty();
+  }
+
+  /** Runs {@code r} once everything handed over so far has been applied. */
+  void whenIdle(Runnable r) {
+    if (idle()) {
+      r.run();
+    } else {
+      onIdle = r;
+    }
+  }
+
+  private void pump() {
+    if (inFlight || waiting.isEmpty()) {
+      return;
+    }
+    List<LogEntry> batch = new ArrayList<>(Math.min(waiting.size(), BATCH_MAX));
+    while (!waiting.isEmpty() && batch.size() < BATCH_MAX) {
+      batch.add(waiting.pollFirst());
+    }
+    inFlight = true;
+    bus.<BusApi.ApplyResults>request(Addresses.SM_APPLY, new BusApi.ApplyBatch(batch), OPTIONS)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            Fatal.stop(Fatal.INTERNAL, "applying entries " + batch.get(0).index() + ".."
+                + batch.get(batch.size() - 1).index() + " to the state machine failed", ar.cause());
+            return;
+          }
+          BusApi.ApplyResults r = ar.result().body();
+          appliedIndex = r.appliedIndex();
+          for (int i = 0; i < batch.size(); i++) {
+            onOutcome.accept(batch.get(i), r.outcomes().get(i));
+          }
+          inFlight = false;
+          pump();
+          if (idle() && onIdle != null) {
+            Runnable r2 = onIdle;
+            onIdle = null;
+            r2.run();
+          }
+        });
+  }
+}

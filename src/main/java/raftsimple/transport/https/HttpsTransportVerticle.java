@@ -1,0 +1,130 @@
+package raftsimple.transport.https;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
+import raftsimple.bus.LocalCodec;
+import raftsimple.config.NodeConfig;
+import raftsimple.transport.PeerOutbox;
+import raftsimple.transport.WireCodec;
+import raftsimple.transport.WireFormatException;
+
+/**
+ * Peer transport over HTTP(S) (seed 4): protocol messages from the log verticle
+ * ({@link Addresses#PEER_OUT}) are batched per peer and POSTed to {@code <peer url>/peer/messages}
+ * through a keep-alive connection pool, with mutual TLS when TLS is on. Inbound batches arrive on the
+ * client port, where the ingress checks the client certificate and hands the body over on
+ * {@link Addresses#PEER_HTTP_INBOUND}; this verticle decodes them and passes each message to the log
+ * verticle ({@link Addresses#PEER_IN}). Nothing here blocks; delivery is best effort (docs/TRANSPORTS.md).
+ */
+public final class HttpsTransportVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(HttpsTransportVerticle.class.getName());
+  static final String PATH = "/peer/messages";
+  private static final int QUEUE_MAX = 10_000;
+  private static final int BATCH_MAX = 256;
+  private static final long SEND_TIMEOUT_MS = 5_000;
+
+  private final NodeConfig config;
+  private final WebClientOptions clientOptions;
+  private final Map<String, PeerOutbox> outboxes = new TreeMap<>();
+  private final Map<String, String> urls = new TreeMap<>();
+  private WebClient client;
+
+  public HttpsTransportVerticle(NodeConfig config, WebClientOptions clientOptions) {
+    this.config = config;
+    this.clientOptions = clientOptions;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.registerAll(vertx.eventBus());
+    client = WebClient.create(vertx,
+        new WebClientOptions(clientOptions).setKeepAlive(true).setConnectTimeout(2_000).setIdleTimeout(60),
+        new PoolOptions().setHttp1MaxSize(2));
+    for (NodeConfig.Peer p : config.peers()) {
+      urls.put(p.id(), p.url());
+      outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
+          batch -> post(p.url(), batch)));
+    }
+    EventBus bus = vertx.eventBus();
+    bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
+    bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onInbound);
+    return Future.succeededFuture();
+  }
+
+  private void onOutbound(Message<raftsimple.core.msg.Message> m) {
+    PeerOutbox box = outboxes.get(m.body().to());
+    if (box != null) {
+      box.add(m.body());
+    }
+  }
+
+  private Future<?> post(String url, List<raftsimple.core.msg.Message> batch) {
+    Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
+    return client.postAbs(url + PATH)
+        .timeout(SEND_TIMEOUT_MS)
+        .putHeader("content-type", "application/json")
+        .sendBuffer(body)
+        .compose(resp -> resp.statusCode() / 100 == 2 ? Future.succeededFuture()
+            : Future.failedFuture(url + " answered " + resp.statusCode() + " " + resp.bodyAsString()));
+  }
+
+  private void onInbound(Message<BusApi.PeerHttpBody> m) {
+    BusApi.PeerHttpBody in = m.body();
+    WireCodec.Envelope env;
+    try {
+      env = WireCodec.decode(in.body().getBytes());
+    } catch (WireFormatException e) {
+      LOG.log(System.Logger.Level.WARNING, "malformed peer message refused: {0}", e.getMessage());
+      m.reply(400);
+      return;
+    }
+    if (!urls.containsKey(env.from())) {
+      LOG.log(System.Logger.Level.WARNING, "message from unknown node {0} refused", env.from());
+      m.reply(403);
+      return;
+    }
+    if (in.peerCertSubject() != null && !certNames(in.peerCertSubject(), env.from())) {
+      LOG.log(System.Logger.Level.WARNING, "node {0} presented the certificate of {1}; refused",
+          env.from(), in.peerCertSubject());
+      m.reply(403);
+      return;
+    }
+    EventBus bus = vertx.eventBus();
+    for (raftsimple.core.msg.Message msg : env.messages()) {
+      if (msg.to().equals(config.nodeId())) {
+        bus.send(Addresses.PEER_IN, msg);
+      }
+    }
+    m.reply(204);
+  }
+
+  /** True when the certificate subject's common name is the sender's node id (CN=n1, ...). */
+  static boolean certNames(String subject, String nodeId) {
+    for (String part : subject.split(",")) {
+      String p = part.trim();
+      if (p.regionMatches(true, 0, "CN=", 0, 3)) {
+        return p.substring(3).trim().equals(nodeId);
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Future<?> stop() {
+    return client == null ? Future.succeededFuture() : Future.future(p -> {
+      client.close();
+      p.complete();
+    });
+  }
+}
