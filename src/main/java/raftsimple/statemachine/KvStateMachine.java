@@ -1,0 +1,308 @@
+package raftsimple.statemachine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The built-in key-value state machine ({@code "stateMachine": "kv"}), implementing CONTRACT's KV
+ * payload table exactly:
+ *
+ * <table>
+ *   <caption>ops</caption>
+ *   <tr><th>payload</th><th>result</th><th>rejected when</th></tr>
+ *   <tr><td>{@code {"op":"put","key":K,"value":V}}</td><td>{@code {"prev": old or null}}</td>
+ *       <td>key or value missing / wrong type; {@code "value": null} (use delete)</td></tr>
+ *   <tr><td>{@code {"op":"delete","key":K}}</td><td>{@code {"prev": old or null}}</td>
+ *       <td>key missing / wrong type</td></tr>
+ *   <tr><td>{@code {"op":"cas","key":K,"expect":E,"value":V}}</td><td>{@code {"ok": true}}</td>
+ *       <td>current value != E ({@code E = null} means "absent"); expect or value missing;
+ *       {@code "value": null}</td></tr>
+ *   <tr><td>{@code {"op":"append","key":K,"value":V}}</td><td>{@code {"list": [whole list]}}</td>
+ *       <td>K holds a non-list (an absent K starts a new list); value missing</td></tr>
+ * </table>
+ *
+ * <p>Keys are non-empty strings of at most {@value #KEY_CHARS_MAX} UTF-16 characters. Values are any
+ * JSON except a bare {@code null} as a stored value: absence and null would be indistinguishable to
+ * {@code cas} and to {@code GET /kv}, so {@code put}/{@code cas} with {@code "value": null} are
+ * rejected ("use delete"); a null may still be an element of a list or nested in a value. Fields
+ * other than those listed are ignored. {@code cas} compares with {@link Json#sameValue} (numbers by
+ * value, objects regardless of field order).
+ *
+ * <p>Invariants: {@code data} is a {@link TreeMap}, so snapshots list keys in one order on every
+ * node. Every {@link JsonNode} stored in {@code data} is frozen: it is a private copy of the client's
+ * value and is never mutated afterwards ({@code append} builds a new list). That is why results and
+ * reads may share nodes with the state without a later operation changing what was handed out.
+ *
+ * <p>{@link #validate} and {@link #apply} share {@link #parse} and {@link #conflict}, so a payload
+ * that validates would apply against the same state; only {@link #commit} mutates.
+ */
+public final class KvStateMachine implements StateMachine {
+  /** Longest key, in UTF-16 characters ({@link String#length()}). */
+  public static final int KEY_CHARS_MAX = 1024;
+
+  static final String SNAPSHOT_FORMAT = "raftsimple.kv";
+  static final int SNAPSHOT_VERSION = 1;
+
+  private static final String OPS = "put, delete, cas, append";
+  /** How much of a client-supplied value a rejection message quotes. */
+  private static final int QUOTE_CHARS_MAX = 200;
+
+  private enum Kind {
+    PUT,
+    DELETE,
+    CAS,
+    APPEND
+  }
+
+  /** A well-formed request; {@code value}/{@code expect} are null where the op has none. */
+  private record Op(Kind kind, String key, JsonNode value, JsonNode expect) {}
+
+  /** Either a well-formed op or the reason the payload is malformed. */
+  private record Parsed(Op op, String reason) {
+    static Parsed bad(String reason) {
+      return new Parsed(null, reason);
+    }
+  }
+
+  private TreeMap<String, JsonNode> data = new TreeMap<>();
+
+  @Override
+  public Verdict validate(JsonNode payload) {
+    Parsed p = parse(payload);
+    if (p.reason() != null) {
+      return Verdict.reject(p.reason());
+    }
+    String conflict = conflict(p.op());
+    return conflict == null ? Verdict.accept() : Verdict.reject(conflict);
+  }
+
+  @Override
+  public Applied apply(JsonNode payload) {
+    Parsed p = parse(payload);
+    if (p.reason() != null) {
+      return Applied.rejected(p.reason());
+    }
+    String conflict = conflict(p.op());
+    return conflict == null ? Applied.result(commit(p.op())) : Applied.rejected(conflict);
+  }
+
+  @Override
+  public Optional<JsonNode> read(String key) {
+    return Optional.ofNullable(data.get(key));
+  }
+
+  /** Number of keys held; for tests and metrics. */
+  public int size() {
+    return data.size();
+  }
+
+  // ---- the three steps shared by validate and apply ----
+
+  /** Checks the payload's shape, without looking at the state. */
+  private static Parsed parse(JsonNode payload) {
+    if (payload == null || !payload.isObject()) {
+      return Parsed.bad("a kv payload must be a JSON object like {\"op\":\"put\",\"key\":\"k\",\"value\":1}, got "
+          + Json.typeName(payload));
+    }
+    JsonNode opNode = payload.get("op");
+    if (opNode == null) {
+      return Parsed.bad("missing \"op\": expected one of " + OPS);
+    }
+    if (!opNode.isTextual()) {
+      return Parsed.bad("\"op\" must be a string (one of " + OPS + "), got " + Json.typeName(opNode));
+    }
+    Kind kind = kindOf(opNode.textValue());
+    if (kind == null) {
+      return Parsed.bad("unknown op " + Json.abbreviate(opNode, 64) + ": expected one of " + OPS);
+    }
+    String keyProblem = keyProblem(payload.get("key"));
+    if (keyProblem != null) {
+      return Parsed.bad(keyProblem);
+    }
+    return parseArguments(kind, payload.get("key").textValue(), payload);
+  }
+
+  /** The op-specific fields: value (put, cas, append) and expect (cas). */
+  private static Parsed parseArguments(Kind kind, String key, JsonNode payload) {
+    String name = kind.name().toLowerCase(Locale.ROOT);
+    JsonNode value = payload.get("value");
+    if (kind != Kind.DELETE && value == null) {
+      return Parsed.bad("op \"" + name + "\" needs a \"value\"");
+    }
+    if ((kind == Kind.PUT || kind == Kind.CAS) && value.isNull()) {
+      return Parsed.bad("\"value\" must not be null: to remove a key use {\"op\":\"delete\",\"key\":...}");
+    }
+    JsonNode expect = payload.get("expect");
+    if (kind == Kind.CAS && expect == null) {
+      return Parsed.bad("op \"cas\" needs an \"expect\" (null when the key must be absent)");
+    }
+    return new Parsed(new Op(kind, key, kind == Kind.DELETE ? null : value, kind == Kind.CAS ? expect : null), null);
+  }
+
+  /** Why {@code op} cannot apply to the current state, or null when it can. Does not mutate. */
+  private String conflict(Op op) {
+    JsonNode current = data.get(op.key());
+    if (op.kind() == Kind.CAS) {
+      boolean expectAbsent = op.expect().isNull();
+      boolean matches = expectAbsent ? current == null : Json.sameValue(current, op.expect());
+      if (!matches) {
+        return "cas failed: " + quoteKey(op.key()) + " is " + describeCurrent(current) + ", expected "
+            + (expectAbsent ? "it to be absent" : Json.abbreviate(op.expect(), QUOTE_CHARS_MAX));
+      }
+    }
+    if (op.kind() == Kind.APPEND && current != null && !current.isArray()) {
+      return "cannot append to " + quoteKey(op.key()) + ": it holds " + article(Json.typeName(current))
+          + ", not a list";
+    }
+    return null;
+  }
+
+  /** Applies a parsed, conflict-free op; the only method that mutates {@code data}. */
+  private JsonNode commit(Op op) {
+    ObjectNode result = Json.NODES.objectNode();
+    switch (op.kind()) {
+      case PUT -> result.set("prev", orNull(data.put(op.key(), op.value().deepCopy())));
+      case DELETE -> result.set("prev", orNull(data.remove(op.key())));
+      case CAS -> {
+        data.put(op.key(), op.value().deepCopy());
+        result.put("ok", true);
+      }
+      case APPEND -> {
+        ArrayNode list = appendTo(data.get(op.key()), op.value());
+        data.put(op.key(), list);
+        result.set("list", list);
+      }
+      default -> throw new IllegalStateException("unhandled op " + op.kind());
+    }
+    return result;
+  }
+
+  /** A new list: the old one's elements (shared, they are frozen) then a copy of {@code value}. */
+  private static ArrayNode appendTo(JsonNode current, JsonNode value) {
+    ArrayNode list = Json.NODES.arrayNode(current == null ? 1 : current.size() + 1);
+    if (current != null) {
+      list.addAll((ArrayNode) current);
+    }
+    list.add(value.deepCopy());
+    return list;
+  }
+
+  // ---- snapshots ----
+
+  /**
+   * {@code {"format":"raftsimple.kv","version":1,"data":{...}}} as compact UTF-8 JSON, keys sorted
+   * (the {@link TreeMap}'s order), so equal states give equal bytes.
+   */
+  @Override
+  public byte[] snapshot() {
+    ObjectNode root = Json.NODES.objectNode();
+    root.put("format", SNAPSHOT_FORMAT);
+    root.put("version", SNAPSHOT_VERSION);
+    ObjectNode out = root.putObject("data");
+    for (Map.Entry<String, JsonNode> e : data.entrySet()) {
+      out.set(e.getKey(), e.getValue());
+    }
+    return Json.compact(root);
+  }
+
+  /**
+   * Replaces the state with a {@link #snapshot}. Everything is checked before anything changes.
+   *
+   * @throws IllegalArgumentException naming the problem when the bytes are not such a snapshot
+   */
+  @Override
+  public void restore(byte[] snapshot) {
+    JsonNode root;
+    try {
+      root = Json.parse(snapshot);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("kv snapshot is " + e.getMessage(), e);
+    }
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("kv snapshot: expected a JSON object, got " + Json.typeName(root));
+    }
+    checkHeader(root);
+    TreeMap<String, JsonNode> restored = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> f : root.get("data").properties()) {
+      String problem = keyProblem(Json.NODES.textNode(f.getKey()));
+      if (problem != null) {
+        throw new IllegalArgumentException("kv snapshot: " + problem);
+      }
+      if (f.getValue().isNull()) {
+        throw new IllegalArgumentException("kv snapshot: key " + quoteKey(f.getKey()) + " holds null");
+      }
+      restored.put(f.getKey(), f.getValue());
+    }
+    data = restored;
+  }
+
+  private static void checkHeader(JsonNode root) {
+    JsonNode format = root.get("format");
+    if (format == null || !SNAPSHOT_FORMAT.equals(format.textValue())) {
+      throw new IllegalArgumentException("kv snapshot: \"format\" must be \"" + SNAPSHOT_FORMAT + "\", got "
+          + Json.abbreviate(format, 64));
+    }
+    JsonNode version = root.get("version");
+    if (version == null || !version.isInt() || version.intValue() != SNAPSHOT_VERSION) {
+      throw new IllegalArgumentException("kv snapshot: unsupported version " + Json.abbreviate(version, 64)
+          + " (this build reads version " + SNAPSHOT_VERSION + ")");
+    }
+    JsonNode d = root.get("data");
+    if (d == null || !d.isObject()) {
+      throw new IllegalArgumentException("kv snapshot: \"data\" must be an object, got " + Json.typeName(d));
+    }
+    if (root.size() != 3) {
+      throw new IllegalArgumentException("kv snapshot: unexpected fields besides format, version, data");
+    }
+  }
+
+  // ---- small helpers ----
+
+  /** Why {@code key} is not a valid key, or null. */
+  static String keyProblem(JsonNode key) {
+    if (key == null) {
+      return "missing \"key\": a non-empty string";
+    }
+    if (!key.isTextual()) {
+      return "\"key\" must be a string, got " + Json.typeName(key);
+    }
+    int length = key.textValue().length();
+    if (length == 0) {
+      return "\"key\" must not be empty";
+    }
+    if (length > KEY_CHARS_MAX) {
+      return "\"key\" is " + length + " characters long; keys are at most " + KEY_CHARS_MAX + " characters";
+    }
+    return null;
+  }
+
+  private static Kind kindOf(String op) {
+    for (Kind k : Kind.values()) {
+      if (k.name().toLowerCase(Locale.ROOT).equals(op)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private static JsonNode orNull(JsonNode n) {
+    return n == null ? Json.NODES.nullNode() : n;
+  }
+
+  private static String describeCurrent(JsonNode current) {
+    return current == null ? "absent" : Json.abbreviate(current, QUOTE_CHARS_MAX);
+  }
+
+  private static String quoteKey(String key) {
+    return Json.abbreviate(Json.NODES.textNode(key), 100);
+  }
+
+  private static String article(String typeName) {
+    return (typeName.startsWith("a") || typeName.startsWith("o") ? "an " : "a ") + typeName;
+  }
+}
