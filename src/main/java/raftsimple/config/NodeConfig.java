@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A node's configuration, parsed and validated once at start (CONTRACT "Node configuration"; every
- * key is documented in README "Configuration"). Immutable. Durations end in {@code Ms}, sizes in
+ * A node's configuration, parsed and validated once at start by {@link ConfigParser} (CONTRACT
+ * "Node configuration"; every key is documented in docs/CONFIG.md). Immutable; paths are absolute
+ * when the record comes from the parser. Durations end in {@code Ms}, sizes in
  * {@code Bytes}, limits in {@code Max} (STYLE rule 8).
  *
  * @param peers the other initial voting members (never this node)
