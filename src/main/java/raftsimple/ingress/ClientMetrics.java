@@ -1,0 +1,68 @@
+package raftsimple.ingress;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Client API meters on the node's registry: {@code raftsimple_client_requests_total{route,status}}
+ * and the latency timer {@code raftsimple_client_request_latency_seconds{route}}, a histogram from
+ * 1 ms to 60 s: quantiles come from {@code histogram_quantile} over its buckets (the Prometheus
+ * registry drops client-side percentiles on a histogram, so none are configured). {@code route} is
+ * the path template ({@code /kv/:key}), or {@value #UNMATCHED} for requests no route took (404,
+ * 405), so the number of series is bounded by the routes times the statuses they answer.
+ *
+ * <p>Meters are cached per verticle; all calls run on the ingress's event loop.
+ */
+final class ClientMetrics {
+  static final String REQUESTS = "raftsimple.client.requests";
+  static final String LATENCY = "raftsimple.client.request.latency";
+  static final String UNMATCHED = "unmatched";
+  private static final String ROUTE_KEY = "raftsimple.route";
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new HashMap<>();
+  private final Map<String, Timer> timers = new HashMap<>();
+
+  ClientMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Labels the request with its route template; the first handler of every route. */
+  static void tag(RoutingContext ctx, String template) {
+    ctx.put(ROUTE_KEY, template);
+  }
+
+  /** The router's first handler: measures the request until its response ends (or fails). */
+  void begin(RoutingContext ctx) {
+    long startNanos = System.nanoTime();
+    ctx.addEndHandler(done -> {
+      String route = ctx.get(ROUTE_KEY, UNMATCHED);
+      int status = ctx.response().getStatusCode();
+      record(route, status, System.nanoTime() - startNanos);
+    });
+    ctx.next();
+  }
+
+  void record(String route, int status, long elapsedNanos) {
+    String key = route + ' ' + status;
+    counters.computeIfAbsent(key, k -> Counter.builder(REQUESTS)
+            .description("Client API requests answered, by route template and HTTP status")
+            .tags("route", route, "status", Integer.toString(status))
+            .register(registry))
+        .increment();
+    timers.computeIfAbsent(route, r -> Timer.builder(LATENCY)
+            .description("Client API request latency, by route template")
+            .tags("route", r)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(60))
+            .register(registry))
+        .record(elapsedNanos, TimeUnit.NANOSECONDS);
+  }
+}

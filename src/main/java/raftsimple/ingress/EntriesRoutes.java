@@ -1,0 +1,148 @@
+package raftsimple.ingress;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Optional;
+import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
+import raftsimple.bus.BusApi.IdempotencyHit;
+import raftsimple.bus.BusApi.IdempotencyLookup;
+import raftsimple.bus.BusApi.Submit;
+import raftsimple.bus.BusApi.SubmitOutcome;
+import raftsimple.bus.BusApi.Validate;
+import raftsimple.chain.Hash;
+import raftsimple.chain.Hashing;
+import raftsimple.config.NodeConfig;
+import raftsimple.statemachine.Verdict;
+
+/**
+ * {@code POST /entries} (CONTRACT "Submit a log entry"). In order: a read-only node refuses (403);
+ * an {@code Idempotency-Key}, if any, must be 1..{@value #KEY_CHARS_MAX} printable ASCII characters
+ * (400); the body must be one JSON value that is not a system entry (400); a keyed request is
+ * checked against requests in flight here ({@link IdempotencyGate}) and then against the replicated
+ * table ({@code SM_IDEMPOTENCY}), whose body hash is SHA-256 of the canonical payload bytes; the
+ * state machine validates the payload (409, seed 12a/12b); the log verticle proposes it and answers
+ * once it is committed or has definitively failed ({@link Outcomes}).
+ *
+ * <p>The gate and the table cover a retry that arrives while the first attempt is in flight here,
+ * or after its outcome was applied. A retry racing the first attempt elsewhere (another node, or
+ * after a 503 here) is caught when applied: the state machine answers the duplicate with the
+ * original outcome, and with a 409 if its body differs.
+ */
+final class EntriesRoutes {
+  static final String KEY_HEADER = "Idempotency-Key";
+  static final int KEY_CHARS_MAX = 256;
+
+  /**
+   * Extra wait beyond {@code requestTimeoutMs} for the log verticle's answer: it answers 503 itself
+   * at the request timeout (with the txid), on its own timer; this bus timeout only covers a log
+   * verticle that cannot answer at all.
+   */
+  static final long SUBMIT_MARGIN_MS = 1_000;
+
+  private final NodeConfig config;
+  private final Bus bus;
+  private final WritableMembers writable;
+  private final IdempotencyGate gate;
+
+  EntriesRoutes(NodeConfig config, Bus bus, WritableMembers writable, IdempotencyGate gate) {
+    this.config = config;
+    this.bus = bus;
+    this.writable = writable;
+    this.gate = gate;
+  }
+
+  void mount(RouteFactory routes, Handler<RoutingContext> bodyHandler) {
+    routes.route(HttpMethod.POST, "/entries").handler(bodyHandler).handler(this::submit);
+  }
+
+  private void submit(RoutingContext ctx) {
+    Replies.send(ctx, handle(ctx));
+  }
+
+  private Future<Reply> handle(RoutingContext ctx) {
+    if (config.readOnly()) {
+      return writable.readOnlyReply("this node is read-only; send writes to a voting member");
+    }
+    List<String> keys = ctx.request().headers().getAll(KEY_HEADER);
+    String keyProblem = keyProblem(keys);
+    if (keyProblem != null) {
+      return Future.succeededFuture(Errors.badRequest(keyProblem));
+    }
+    Payloads.Payload payload;
+    try {
+      Buffer body = ctx.body().buffer();
+      payload = Payloads.parse(body == null ? new byte[0] : body.getBytes());
+    } catch (Payloads.BadPayload e) {
+      return Future.succeededFuture(Errors.badRequest(e.getMessage()));
+    }
+    if (keys.isEmpty()) {
+      return validateAndSubmit(payload, null);
+    }
+    String key = keys.get(0);
+    Hash bodyHash = Hashing.sha256(payload.canonical());
+    return gate.run(key, bodyHash, () -> remembered(key, bodyHash)
+        .compose(seen -> seen.isPresent()
+            ? Future.succeededFuture(seen.get())
+            : validateAndSubmit(payload, key)));
+  }
+
+  /** Null when the Idempotency-Key headers are absent or one valid key, else what is wrong. */
+  static String keyProblem(List<String> keys) {
+    if (keys.isEmpty()) {
+      return null;
+    }
+    if (keys.size() > 1) {
+      return "send at most one " + KEY_HEADER + " header";
+    }
+    String key = keys.get(0);
+    if (key.isEmpty() || key.length() > KEY_CHARS_MAX) {
+      return KEY_HEADER + " must be 1 to " + KEY_CHARS_MAX + " characters long";
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return KEY_HEADER + " must be printable ASCII; bad character at position " + i;
+      }
+    }
+    return null;
+  }
+
+  /** The reply a remembered key gives (the original outcome, or 422), or empty when unknown. */
+  private Future<Optional<Reply>> remembered(String key, Hash bodyHash) {
+    return bus.request(Addresses.SM_IDEMPOTENCY, new IdempotencyLookup(key), timeoutMs())
+        .map(reply -> {
+          if (reply instanceof BusApi.Nothing) {
+            return Optional.empty();
+          }
+          IdempotencyHit hit = Bus.expect(Addresses.SM_IDEMPOTENCY, reply, IdempotencyHit.class);
+          return Optional.of(hit.bodyHash().equals(bodyHash)
+              ? Outcomes.reply(SubmitOutcome.of(hit.outcome()))
+              : IdempotencyGate.reused(key));
+        });
+  }
+
+  private Future<Reply> validateAndSubmit(Payloads.Payload payload, String key) {
+    return bus.request(Addresses.SM_VALIDATE, new Validate(payload.tree()), timeoutMs(), Verdict.class)
+        .compose(verdict -> verdict.accepted()
+            ? propose(payload, key)
+            : Future.succeededFuture(Outcomes.invalid(verdict.reason())));
+  }
+
+  private Future<Reply> propose(Payloads.Payload payload, String key) {
+    // The ingress's wall clock feeds only the txid (STYLE rule 3, hazard H8).
+    Submit submit = new Submit(payload.canonical(), key, System.currentTimeMillis());
+    return bus.request(Addresses.LOG_SUBMIT, submit, timeoutMs() + SUBMIT_MARGIN_MS, SubmitOutcome.class)
+        .compose(outcome -> Outcomes.isReadOnlyRefusal(outcome)
+            ? writable.readOnlyReply(outcome.reason() == null ? "this node is read-only" : outcome.reason())
+            : Future.succeededFuture(Outcomes.reply(outcome)));
+  }
+
+  private long timeoutMs() {
+    return config.limits().requestTimeoutMs();
+  }
+}
