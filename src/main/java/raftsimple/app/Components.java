@@ -2,9 +2,16 @@ package raftsimple.app;
 
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import raftsimple.config.NodeConfig;
+import raftsimple.ingress.IngressVerticle;
+import raftsimple.log.LogVerticle;
+import raftsimple.log.WalRecordStore;
+import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.transport.https.HttpsTransportVerticle;
 
 /**
  * The node's component verticles, in deployment order; {@link NodeVerticle} deploys them one after
@@ -33,26 +40,41 @@ public final class Components {
   private Components() {}
 
   /**
-   * The components of a node, in order.
-   *
-   * <p>TODO(lead): wire the real verticles, in this order:
-   * <ol>
-   *   <li>{@code raftsimple.statemachine.StateMachineVerticle(NodeConfig)} — the state machine
-   *       named by {@code config.stateMachine()}, replaying a snapshot if any;
-   *   <li>{@code raftsimple.log.LogVerticle(NodeConfig, ...)} — storage replay and the core; a
-   *       corrupt WAL fails its start with {@link FatalStartupException} (exit 2);
-   *   <li>the transport: {@code raftsimple.transport.https.HttpsTransportVerticle(NodeConfig,
-   *       resources.tls().peerClientOptions(), ...)} for {@code "https"},
-   *       {@code raftsimple.transport.eventbus.EventBusTransportVerticle} for {@code "eventbus"}
-   *       (Vert.x is then clustered by {@link Clustering}), or the class named by
-   *       {@code config.transport()};
-   *   <li>{@code raftsimple.ingress.IngressVerticle(NodeConfig,
-   *       resources.tls().serverOptions(config), resources.registry())} — last, so no client
-   *       request arrives before the rest is up.
-   * </ol>
+   * The components of a node, in order: the state machine (named by {@code stateMachine}); the log
+   * verticle (storage replay and the protocol core); the peer transport; and the client ingress
+   * last, so that no client request arrives before the rest is up.
    */
   public static List<Component> forNode(NodeResources resources) {
     Objects.requireNonNull(resources, "resources");
-    return List.of();
+    NodeConfig config = resources.config();
+    Path wal = config.dataDir().resolve("wal");
+    return List.of(
+        new Component("state machine", () -> new StateMachineVerticle(config)),
+        new Component("log", () -> new LogVerticle(config,
+            () -> new WalRecordStore(wal, config.limits().walSegmentBytes()), resources.registry())),
+        new Component("transport " + config.transport(), () -> transport(resources)),
+        new Component("ingress", () -> new IngressVerticle(config,
+            resources.tls().serverOptions(config), resources.registry())));
+  }
+
+  /**
+   * The peer transport named by {@code transport}: "https", or the fully qualified name of a
+   * verticle class with a public constructor taking {@link NodeResources} (docs/TRANSPORTS.md).
+   */
+  static Deployable transport(NodeResources resources) {
+    NodeConfig config = resources.config();
+    switch (config.transport()) {
+      case "https":
+        return new HttpsTransportVerticle(config, resources.tls().peerClientOptions());
+      default:
+        try {
+          Class<?> c = Class.forName(config.transport());
+          return (Deployable) c.getConstructor(NodeResources.class).newInstance(resources);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+          throw new FatalStartupException(2, "transport '" + config.transport()
+              + "' cannot be created: it needs a public constructor taking "
+              + NodeResources.class.getName() + " (" + e + ")", e);
+        }
+    }
   }
 }

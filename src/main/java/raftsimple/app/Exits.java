@@ -1,6 +1,8 @@
 package raftsimple.app;
 
 import raftsimple.config.ConfigException;
+import raftsimple.log.ReplayFailedException;
+import raftsimple.storage.WalCorruptException;
 
 /**
  * How a failed start becomes an exit status and one line on stderr.
@@ -31,6 +33,10 @@ final class Exits {
         FatalStartupException fatal = (FatalStartupException) t;
         System.err.println("raftsimple: failed to start: " + fatal.getMessage());
         return fatal.exitCode();
+      }
+      if (t instanceof WalCorruptException || t instanceof ReplayFailedException) {
+        System.err.println("raftsimple: refusing to start: " + t.getMessage());
+        return FatalStartupException.CORRUPT_STORAGE;
       }
       if (t instanceof ConfigException) {
         return configError((ConfigException) t);

@@ -10,7 +10,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import java.security.SecureRandom;
-import java.util.List;
 import java.util.function.Supplier;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -88,7 +87,12 @@ public final class LogVerticle extends VerticleBase {
   private DurableState openAndReplay() {
     store = storeFactory.get();
     DurableState state = new DurableState();
-    store.replay(state::apply);
+    try {
+      store.replay(state::apply);
+    } catch (IllegalStateException e) {
+      throw new ReplayFailedException("node " + config.nodeId() + ": the write-ahead log in "
+          + config.dataDir() + " does not replay to a consistent state: " + e.getMessage(), e);
+    }
     return state;
   }
 
@@ -251,10 +255,5 @@ public final class LogVerticle extends VerticleBase {
   /** For tests and metrics: how many committed entries are visible. */
   long visibleLength() {
     return visibleLength;
-  }
-
-  @SuppressWarnings("unused")
-  private static List<LogEntry> none() {
-    return List.of();
   }
 }

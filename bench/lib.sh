@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Shared helpers for the benchmark scripts: free ports, starting/stopping raftsimple and etcd,
+# running wrk and printing table rows. Sourced, not executed.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+JAR="$ROOT/target/raftsimple.jar"
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-1 8 32 128}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/raftsimple-bench.XXXXXX")"
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "bench: '$1' is missing; install the Debian package '$2'" >&2; exit 1; }
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+build_jar() {
+  if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+    echo "bench: building $JAR" >&2
+    (cd "$ROOT" && mvn -B -q package -DskipTests)
+  fi
+}
+
+wait_http() { # url
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: $1 did not come up" >&2
+  return 1
+}
+
+# start_raftsimple <name> <port> <peers-json> ; TLS off (etcd's gateway is plain HTTP too), fsync on.
+start_raftsimple() {
+  local name=$1 port=$2 peers=$3
+  mkdir -p "$WORK/$name"
+  cat > "$WORK/$name.json" <<JSON
+{"nodeId":"$name","host":"127.0.0.1","port":$port,"dataDir":"$WORK/$name/data",
+ "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000}
+JSON
+  java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$JAR" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# start_etcd <name> <client-port> <peer-port> <initial-cluster>
+start_etcd() {
+  local name=$1 cport=$2 pport=$3 cluster=$4
+  etcd --name "$name" --data-dir "$WORK/etcd-$name" \
+    --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+    --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+    --initial-cluster "$cluster" --initial-cluster-state new --log-level error \
+    > "$WORK/etcd-$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# run_wrk <script> <conns> <url...>: one wrk per url with conns/#urls connections each, in parallel;
+# prints "rps p50 p99 non2xx" where rps is summed, p50 the request-weighted mean of the p50s and
+# p99 the worst p99 (percentiles of separate runs cannot be merged exactly).
+run_wrk() {
+  local script=$1 conns=$2
+  shift 2
+  local n=$# per outs=()
+  per=$(( conns / n )); [ "$per" -lt 1 ] && per=1
+  local i=0
+  for url in "$@"; do
+    local threads=2; [ "$per" -lt 2 ] && threads=1
+    wrk -t"$threads" -c"$per" -d"$DURATION" --timeout 10s -s "$BENCH_DIR/$script" "$url" \
+      > "$WORK/wrk.$i.out" 2>&1 &
+    outs+=("$WORK/wrk.$i.out")
+    i=$((i + 1))
+  done
+  wait_jobs_wrk
+  python3 - "${outs[@]}" <<'PY'
+import re, sys
+rows = []
+for path in sys.argv[1:]:
+    text = open(path).read()
+    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) rps=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) non2xx=(\d+) errors=(\d+)", text)
+    if not m:
+        print("0 0 0 0", end="")
+        sys.stderr.write("wrk failed: " + text + "\n")
+        sys.exit(0)
+    rows.append([float(x) for x in m.groups()])
+req = sum(r[0] for r in rows)
+rps = sum(r[2] for r in rows)
+p50 = sum(r[3] * r[0] for r in rows) / req if req else 0
+p99 = max(r[4] for r in rows)
+bad = int(sum(r[5] + r[6] for r in rows))
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad}")
+PY
+}
+
+wait_jobs_wrk() {
+  # wait for the wrk processes started by run_wrk only (not the servers)
+  local j
+  for j in $(jobs -p); do
+    if ! printf '%s\n' "${PIDS[@]:-}" | grep -qx "$j"; then
+      wait "$j" || true
+    fi
+  done
+}
+
+row() { # system mode conns "rps p50 p99 non2xx"
+  local sys=$1 mode=$2 c=$3
+  read -r rps p50 p99 bad <<< "$4"
+  printf "| %-14s | %-6s | %5s | %9s | %8s | %8s | %6s |\n" "$sys" "$mode" "$c" "$rps" "$p50" "$p99" "$bad"
+}
+
+header() {
+  printf "| %-14s | %-6s | %5s | %9s | %8s | %8s | %6s |\n" system mode conns "req/s" "p50 ms" "p99 ms" non2xx
+  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "----------------" "--------" "-------" "-----------" "----------" "----------" "--------"
+}
