@@ -53,6 +53,8 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
       register(bus, c);
     }
     register(bus, Verdict.class);
+    // Query replies are Jackson trees built fresh for each reply and never touched afterwards.
+    register(bus, com.fasterxml.jackson.databind.node.ObjectNode.class);
     register(bus, Hash.class);
   }
 

@@ -320,6 +320,12 @@ public final class Node {
     inst.vote = p;
     inst.learnRound0(p);
     inst.grants.add(self);
+    if (voterCount() == 1) {
+      // A cluster of one decides at once: the commit record written in this same step is the only
+      // record needed (a vote that is never sent protects nothing).
+      decide(p, "R0.decided-alone");
+      return;
+    }
     // H2: our own vote is durable before the proposal leaves (the shell gates sends on it).
     fx.persist.add(new DurableRecord.VoteRecord(inst.length, inst.head, p));
     for (String v : otherVoters()) {
@@ -327,9 +333,6 @@ public final class Node {
     }
     inst.retransmitAtMs = now + settings.retransmitMs();
     armRecoveryIfNeeded();
-    if (Majority.reached(inst.grants.size(), voterCount())) {
-      decide(p, "R0.decided-alone");
-    }
   }
 
   // ---------------------------------------------------------------- round 0: voting (seed 14–15)
