@@ -35,6 +35,7 @@ import raftsimple.core.quorum.RecoveryChoice;
  */
 public final class Node {
   private static final int EARLY_MAX = 1_024;
+  private static final String LEARNED_FROM_COMMIT = "18.commit-received";
 
   final NodeSettings settings;
   final String self;
@@ -413,7 +414,7 @@ public final class Node {
   private void onCommit(Message.Commit m) {
     Proposal v = inst.known.get(m.valueId());
     if (v != null) {
-      decide(v, "18.commit-received");
+      decide(v, LEARNED_FROM_COMMIT);
     } else {
       marks.hit("18.commit-unknown-value-fetch");
       catchUp.behind(m.from(), true);
@@ -650,7 +651,11 @@ public final class Node {
 
   // ---------------------------------------------------------------- deciding and moving the head
 
-  /** {@code value} is decided on the current head: append it, persist it, tell everyone (seed 17a). */
+  /**
+   * {@code value} is decided on the current head: append it and persist it. The node that decided
+   * it (a round-0 proposer or a coordinator) tells every other member (seed 17a); a node that only
+   * learned the decision from a {@code Commit} does not repeat it.
+   */
   private void decide(Proposal value, String how) {
     marks.hit(how);
     long length = inst.length;
@@ -664,8 +669,10 @@ public final class Node {
       prev = le.hash();
     }
     appendBatch(batch);
-    for (String p : members()) {
-      send(new Message.Commit(self, p, length, head, value.id()));
+    if (!how.equals(LEARNED_FROM_COMMIT)) {
+      for (String p : members()) {
+        send(new Message.Commit(self, p, length, head, value.id()));
+      }
     }
   }
 
