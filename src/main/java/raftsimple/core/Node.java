@@ -668,12 +668,14 @@ public final class Node {
       batch.add(le);
       prev = le.hash();
     }
-    appendBatch(batch);
     if (!how.equals(LEARNED_FROM_COMMIT)) {
+      // Before appendBatch: it may propose the next batch at once, and peers should see this
+      // commit before that proposal (one transport keeps per-peer order).
       for (String p : members()) {
         send(new Message.Commit(self, p, length, head, value.id()));
       }
     }
+    appendBatch(batch);
   }
 
   /** Appends a decided batch (from a decision or a catch-up) and moves to the next instance. */
