@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Verifies a node's whole hash chain through GET /log: recomputes every txid and hash
+# (docs/PROTOCOL.md §2) and checks the last hash against the node's head.
+#   deploy/verify-chain.sh https://127.0.0.1:6969 [ca.crt]
+# Exit status: 0 verified, 1 broken (the first problem is printed), 2 usage or connection error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=${JAR:-target/raftsimple.jar}
+[ -f "$JAR" ] || { echo "verify-chain.sh: $JAR is missing; build it with: mvn -B -q package -DskipTests" >&2; exit 2; }
+exec java -cp "$JAR" raftsimple.tools.VerifyChain "$@"
