@@ -552,6 +552,11 @@ public final class Node {
   private void acceptLocally(Ballot b, Proposal value) {
     boolean same = b.equals(inst.acceptedBallot) && inst.acceptedValue != null
         && inst.acceptedValue.id().equals(value.id());
+    // A coordinator's free choice is a new union value that nobody sent us: remember it, or a later
+    // ballot of ours finds it as the highest accepted value, cannot look it up, and abandons every
+    // round while no other node has a reason to recover (simulator seed 419: queued entries never
+    // committed).
+    inst.learn(value);
     if (b.greaterThan(inst.promised)) {
       inst.promised = b;
     }

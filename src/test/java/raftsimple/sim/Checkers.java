@@ -15,9 +15,12 @@ import raftsimple.core.CommittedLog;
  * The safety invariants, checked after every step, fsync and restart (docs/SIMULATION.md):
  *
  * <ul>
- *   <li><b>agreement</b>: one global chain, index → hash; every entry any node holds durably must
- *       match it. Only durable entries count: a node may append a decision in memory and lose it in
- *       a crash before anything that depends on it left the node, which is harmless;
+ *   <li><b>agreement</b>: one global chain, index → hash and batch boundaries; every entry any
+ *       node holds durably must match it, and so must where its batches end (one value per
+ *       instance: two values where one extends the other agree on every index they share but not
+ *       on the instance, so hashes alone miss it). Only durable entries count: a node may append a
+ *       decision in memory and lose it in a crash before anything that depends on it left the node,
+ *       which is harmless;
  *   <li><b>chain</b>: every new durable entry is re-verified ({@link ChainVerifier}: index, prev,
  *       txid and hash recomputed) against the global chain;
  *   <li><b>no duplicates</b>: a txid appears at one index of the global chain only;
@@ -37,6 +40,8 @@ final class Checkers {
   private final List<SimNode> nodes;
   /** {@code chain.get(i - 1)}: the hash at index {@code i} of the one chain every node must hold. */
   private final List<Hash> chain = new ArrayList<>();
+  /** Bit {@code i}: index {@code i} of the global chain ends a batch (an instance's value). */
+  private final java.util.BitSet boundaries = new java.util.BitSet();
   private final Map<Hash, Long> txidIndex = new HashMap<>();
   /** Payload text → the nodes it was submitted to. */
   private final Map<String, TreeSet<String>> submitted = new HashMap<>();
@@ -93,6 +98,7 @@ final class Checkers {
     }
     for (LogEntry e : fresh) {
       checkEntry(n, e);
+      checkBoundary(n, log, e.index());
     }
     checkedUpTo[n.index] = durable;
   }
@@ -123,6 +129,25 @@ final class Checkers {
           + dup + " and " + i);
     }
     chain.add(e.hash());
+  }
+
+  /** Every durable index is definitively inside or at the end of a batch; all nodes must agree. */
+  private void checkBoundary(SimNode n, CommittedLog log, long i) {
+    boolean end = log.isBoundary(i);
+    if (i == chain.size() && !boundaryKnown(i)) {
+      boundaries.set((int) i, end);
+      boundaryCount = (int) i;
+    } else if (boundaries.get((int) i) != end) {
+      throw new SimFailure("agreement", n.id + (end ? " ends" : " does not end") + " a batch at index "
+          + i + " unlike the cluster: two different values were decided on one instance");
+    }
+  }
+
+  /** Indexes 1..boundaryCount have a recorded boundary bit. */
+  private int boundaryCount;
+
+  private boolean boundaryKnown(long i) {
+    return i <= boundaryCount;
   }
 
   /** {@code n} released a committed entry to the client waiting for it. */

@@ -11,9 +11,10 @@ enum Sabotage {
   /** The shell sends every message before the step's records are durable (violates H2). */
   SEND_BEFORE_DURABLE,
   /**
-   * The shell sends a decision's commit messages before its commit record is durable. After a crash
-   * the node comes back knowing only its durable vote and promises on that basis: the brief's flawed
-   * variant "a promise reports only durable state", in the only form this core can express.
+   * The brief's flawed variant "a promise reports only durable state": the shell sends each promise
+   * at once, ahead of earlier writes, and strips from it a round-0 vote or accepted value whose
+   * record is not durable yet. A coordinator can then miss a vote that is about to let a round-0
+   * proposal be decided.
    */
-  COMMIT_BEFORE_DURABLE
+  PROMISE_REPORTS_DURABLE_ONLY
 }

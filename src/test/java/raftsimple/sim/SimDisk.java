@@ -74,6 +74,28 @@ final class SimDisk {
     return lost;
   }
 
+  /** True when a round-0 vote on instance ({@code length}, {@code head}) is durable (planted bugs only). */
+  boolean durableVote(long length, raftsimple.chain.Hash head) {
+    for (int i = synced - 1; i >= 0; i--) {
+      if (records.get(i) instanceof DurableRecord.VoteRecord v && v.length() == length
+          && v.head().equals(head)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when an accept at {@code ballot} on that instance is durable (planted bugs only). */
+  boolean durableAccept(long length, raftsimple.chain.Hash head, raftsimple.core.msg.Ballot ballot) {
+    for (int i = synced - 1; i >= 0; i--) {
+      if (records.get(i) instanceof DurableRecord.AcceptRecord a && a.length() == length
+          && a.head().equals(head) && a.ballot().equals(ballot)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Replays the WAL as a restart does. */
   DurableState replay() {
     DurableState d = new DurableState();

@@ -12,12 +12,19 @@ import raftsimple.core.msg.Message;
  * two sides, one node isolated, or a random set of one-way links (asymmetric). A message is dropped
  * if its link is cut when it is sent or when it would arrive, or if its receiver is down then.
  * Messages are never corrupted: the transports authenticate peers and frame messages.
+ *
+ * <p>In some seeds links have their own latency ({@code linkLatency}): every directed link gets a
+ * base delay, re-drawn at each partition change, and now and then one node's outgoing links are
+ * clogged (slow, not cut; TigerBeetle's path clogging). Systematic asymmetry is what lets one
+ * message reliably overtake another on a different path, which is what ordering races need.
  */
 final class SimNetwork {
   private final SplittableRandom random;
   private final SwarmOptions options;
   private final EventQueue events;
   private final boolean[][] cut;
+  /** Base one-way delay of each directed link, when link latency is on. */
+  private final long[][] linkDelay;
   private boolean faulty = true;
   private String partition = "healed";
   /** Rewrites messages as they leave; the identity except in PlantedBugTest. */
@@ -31,6 +38,26 @@ final class SimNetwork {
     this.options = options;
     this.events = events;
     this.cut = new boolean[options.voters][options.voters];
+    this.linkDelay = new long[options.voters][options.voters];
+    drawLinkDelays();
+  }
+
+  private void drawLinkDelays() {
+    if (!options.linkLatency) {
+      return;
+    }
+    int n = options.voters;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        linkDelay[i][j] = random.nextLong(options.delayMaxMs - options.delayMinMs + 1);
+      }
+    }
+    if (random.nextInt(3) == 0) {
+      int clogged = random.nextInt(n);
+      for (int j = 0; j < n; j++) {
+        linkDelay[clogged][j] += random.nextLong(options.slowMaxMs + 1);
+      }
+    }
   }
 
   void onDeliver(Consumer<Message> deliver) {
@@ -59,7 +86,10 @@ final class SimNetwork {
   }
 
   private void schedule(Message m) {
-    long delay = options.delayMinMs + random.nextLong(options.delayMaxMs - options.delayMinMs + 1);
+    long spread = options.delayMaxMs - options.delayMinMs;
+    long delay = options.linkLatency
+        ? options.delayMinMs + linkDelay[index(m.from())][index(m.to())] + random.nextLong(spread / 4 + 1)
+        : options.delayMinMs + random.nextLong(spread + 1);
     if (faulty && random.nextDouble() < options.slowRate) {
       delay = options.delayMinMs + random.nextLong(options.slowMaxMs - options.delayMinMs + 1);
     }
@@ -79,6 +109,7 @@ final class SimNetwork {
   /** Replaces the partition by a new random one (or heals); returns a description for the trace. */
   String repartition() {
     heal();
+    drawLinkDelays();
     int n = options.voters;
     int kind = random.nextInt(4);
     if (kind == 0) {
@@ -130,6 +161,14 @@ final class SimNetwork {
   void stopFaults() {
     heal();
     faulty = false;
+    if (options.linkLatency) {
+      // Keep per-link latency (it is not a fault) but unclog: bounded delays for the liveness phase.
+      for (long[] row : linkDelay) {
+        for (int j = 0; j < row.length; j++) {
+          row[j] = Math.min(row[j], options.delayMaxMs - options.delayMinMs);
+        }
+      }
+    }
   }
 
   String partition() {

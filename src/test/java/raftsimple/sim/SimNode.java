@@ -93,8 +93,9 @@ final class SimNode {
     int barrier = disk.write(fx.persist);
     if (sabotage == Sabotage.SEND_BEFORE_DURABLE) {
       releaseMessages(fx.send, m -> true);
-    } else if (sabotage == Sabotage.COMMIT_BEFORE_DURABLE) {
-      releaseMessages(fx.send, m -> m instanceof Message.Commit);
+    } else if (sabotage == Sabotage.PROMISE_REPORTS_DURABLE_ONLY) {
+      stripPromises(fx.send);
+      releaseMessages(fx.send, m -> m instanceof Message.Promise);
     }
     held.addLast(new Held(barrier, fx));
     if (!fx.persist.isEmpty() && random.nextDouble() < options.crashAfterPersistRate) {
@@ -126,6 +127,20 @@ final class SimNode {
       if (early.test(m)) {
         it.remove();
         sink.send(this, m);
+      }
+    }
+  }
+
+  /** Planted bug: promises report only the vote and accepted value already durable on disk. */
+  private void stripPromises(List<Message> send) {
+    for (int i = 0; i < send.size(); i++) {
+      if (send.get(i) instanceof Message.Promise p && p.ok()) {
+        boolean vote = p.round0Vote() != null && disk.durableVote(p.length(), p.head());
+        boolean accepted = p.acceptedValue() != null
+            && disk.durableAccept(p.length(), p.head(), p.acceptedBallot());
+        send.set(i, new Message.Promise(p.from(), p.to(), p.length(), p.head(), p.ballot(), true,
+            null, vote ? p.round0Vote() : null, accepted ? p.acceptedBallot() : null,
+            accepted ? p.acceptedValue() : null, p.decided()));
       }
     }
   }
