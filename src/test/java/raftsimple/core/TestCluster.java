@@ -31,7 +31,8 @@ final class TestCluster {
   final List<ClientEvent> clientEvents = new ArrayList<>();
   final List<LogEntry> released = new ArrayList<>();
   long now = 1_000;
-  long wallSkewMs;
+  /** Per node: how far its wall clock is from true time (H8); fed only into Submit.wallMs. */
+  final Map<String, Long> wallSkew = new TreeMap<>();
   private long nextRef = 1;
   private long seq;
 
@@ -45,6 +46,7 @@ final class TestCluster {
       settings.put(id, settingsOf.apply(id));
       disks.put(id, new ArrayList<>());
       clockOffset.put(id, 0L);
+      wallSkew.put(id, 0L);
       start(id);
     }
   }
@@ -86,7 +88,8 @@ final class TestCluster {
 
   long submit(String id, String payload) {
     long ref = nextRef++;
-    step(id, new Input.Submit(ref, now + wallSkewMs, payload.getBytes(StandardCharsets.UTF_8), null));
+    step(id, new Input.Submit(ref, now + wallSkew.get(id), payload.getBytes(StandardCharsets.UTF_8),
+        null));
     return ref;
   }
 

