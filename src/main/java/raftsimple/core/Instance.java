@@ -51,6 +51,8 @@ final class Instance {
   // Timers (monotonic ms; Long.MAX_VALUE = not armed).
   long recoveryAtMs = Long.MAX_VALUE;
   long retransmitAtMs = Long.MAX_VALUE;
+  /** Recoveries this node started here; each doubles its next recovery wait (H4, no livelock). */
+  int recoveries;
   /** Set once this node reacted to a split vote here, so it reacts once. */
   boolean splitHandled;
 

@@ -36,6 +36,7 @@ import raftsimple.core.quorum.RecoveryChoice;
 public final class Node {
   private static final int EARLY_MAX = 1_024;
   private static final String LEARNED_FROM_COMMIT = "18.commit-received";
+  private static final int BACKOFF_SHIFT_MAX = 4;
 
   final NodeSettings settings;
   final String self;
@@ -439,8 +440,9 @@ public final class Node {
       send(new Message.Prepare(self, v, inst.length, inst.head, b));
     }
     marks.hit("recovery.start");
+    inst.recoveries++;
     inst.retransmitAtMs = now + settings.retransmitMs();
-    inst.recoveryAtMs = now + settings.headTimeoutMs() + jitter(settings.headTimeoutMs() / 2);
+    inst.recoveryAtMs = now + recoveryDelayMs();
     tryChoose();
   }
 
@@ -554,6 +556,11 @@ public final class Node {
   private void acceptLocally(Ballot b, Proposal value) {
     boolean same = b.equals(inst.acceptedBallot) && inst.acceptedValue != null
         && inst.acceptedValue.id().equals(value.id());
+    // A coordinator's free choice is a new union value that nobody sent us: remember it, or a later
+    // ballot of ours finds it as the highest accepted value, cannot look it up, and abandons every
+    // round while no other node has a reason to recover (simulator seed 419: queued entries never
+    // committed).
+    inst.learn(value);
     if (b.greaterThan(inst.promised)) {
       inst.promised = b;
     }
@@ -727,7 +734,7 @@ public final class Node {
   private void armRecoveryIfNeeded() {
     boolean needed = inst.voted() || (inst.promised != null && !queue.isEmpty());
     if (needed && inst.recoveryAtMs == Long.MAX_VALUE && isVoter()) {
-      inst.recoveryAtMs = now + settings.headTimeoutMs() + jitter(settings.headTimeoutMs() / 2);
+      inst.recoveryAtMs = now + recoveryDelayMs();
     }
   }
 
@@ -761,7 +768,24 @@ public final class Node {
 
   long backoffMs() {
     long h = settings.headTimeoutMs();
-    return h / 2 + jitter(h / 2);
+    return (h / 2 + jitter(h / 2)) << backoffShift();
+  }
+
+  /** The head timeout with jitter, grown by {@link #backoffShift}. */
+  private long recoveryDelayMs() {
+    long h = settings.headTimeoutMs();
+    return (h + jitter(h / 2)) << backoffShift();
+  }
+
+  /**
+   * H4 (no livelock): every recovery this node already started on this instance doubles its next
+   * wait, up to 2^{@value #BACKOFF_SHIFT_MAX}. With fixed waits, a head timeout shorter than a
+   * recovery's two round trips let coordinators pre-empt each other forever, even on a healed
+   * network (simulator seed 16: 5 voters, 100 ms timeout, 100 ms delays, ~500 recoveries per node
+   * in 60 s without a decision). The count lives in the instance, so it resets when the head moves.
+   */
+  private int backoffShift() {
+    return Math.min(inst.recoveries, BACKOFF_SHIFT_MAX);
   }
 
   long jitter(long bound) {

@@ -96,7 +96,12 @@ final class ReadRounds {
       if (node.log.length() >= p.target) {
         parked.remove(i);
         for (long ref : p.refs) {
-          node.fx.client.add(new ClientEvent.ReadReady(ref, p.target));
+          // Report the whole local length, not the target: a voter still voting on instance L
+          // answers L + 1, but that instance may decide a batch L+1..L+k, and an acknowledged
+          // entry can be any of them. The log only ever grows by whole batches, so its length
+          // here covers the batch; a shell serving "once the log reaches target" could stop at
+          // L + 1 mid-batch (simulator seed 3, linearizable-read).
+          node.fx.client.add(new ClientEvent.ReadReady(ref, node.log.length()));
         }
       }
     }

@@ -1,0 +1,207 @@
+package raftsimple.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import raftsimple.chain.LogEntry;
+import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.DurableRecord;
+import raftsimple.core.msg.Effects;
+import raftsimple.core.msg.Input;
+import raftsimple.core.msg.Message;
+
+/**
+ * A hand-driven cluster for hazard scenarios (etcd {@code interaction_test} style): the test decides
+ * which message is delivered, dropped or held, when time moves, and who crashes. Every record is
+ * durable at the end of the step that wrote it (the shell rule with an instant fsync), so a crash
+ * keeps everything written and a restart rebuilds the node from it.
+ */
+final class TestCluster {
+  final List<String> ids = new ArrayList<>();
+  final Map<String, Node> nodes = new TreeMap<>();
+  final Map<String, NodeSettings> settings = new TreeMap<>();
+  final Map<String, List<DurableRecord>> disks = new TreeMap<>();
+  final Map<String, Long> clockOffset = new TreeMap<>();
+  /** Messages sent and not yet delivered or dropped, in send order. */
+  final List<Message> wire = new ArrayList<>();
+  final List<ClientEvent> clientEvents = new ArrayList<>();
+  final List<LogEntry> released = new ArrayList<>();
+  long now = 1_000;
+  /** Per node: how far its wall clock is from true time (H8); fed only into Submit.wallMs. */
+  final Map<String, Long> wallSkew = new TreeMap<>();
+  private long nextRef = 1;
+  private long seq;
+
+  TestCluster(int n, long headTimeoutMs) {
+    this(n, id -> NodeSettings.of(id, names(n), headTimeoutMs));
+  }
+
+  TestCluster(int n, java.util.function.Function<String, NodeSettings> settingsOf) {
+    ids.addAll(names(n));
+    for (String id : ids) {
+      settings.put(id, settingsOf.apply(id));
+      disks.put(id, new ArrayList<>());
+      clockOffset.put(id, 0L);
+      wallSkew.put(id, 0L);
+      start(id);
+    }
+  }
+
+  static List<String> names(int n) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      out.add("n" + i);
+    }
+    return out;
+  }
+
+  Node node(String id) {
+    return nodes.get(id);
+  }
+
+  void start(String id) {
+    DurableState d = new DurableState();
+    for (DurableRecord r : disks.get(id)) {
+      d.apply(r);
+    }
+    nodes.put(id, new Node(settings.get(id), d, 7 * (++seq) + id.hashCode()));
+    step(id, new Input.Tick(now + clockOffset.get(id)));
+  }
+
+  /** The process dies; everything it wrote is durable (instant fsync), its messages in flight stay. */
+  void crash(String id) {
+    nodes.remove(id);
+  }
+
+  Effects step(String id, Input in) {
+    Effects fx = nodes.get(id).step(in);
+    disks.get(id).addAll(fx.persist);
+    wire.addAll(fx.send);
+    clientEvents.addAll(fx.client);
+    released.addAll(fx.committed);
+    return fx;
+  }
+
+  long submit(String id, String payload) {
+    long ref = nextRef++;
+    step(id, new Input.Submit(ref, now + wallSkew.get(id), payload.getBytes(StandardCharsets.UTF_8),
+        null));
+    return ref;
+  }
+
+  /** Delivers (once, in send order) every message on the wire matching {@code which}; returns how many. */
+  int deliver(Predicate<Message> which) {
+    List<Message> batch = new ArrayList<>();
+    for (Iterator<Message> it = wire.iterator(); it.hasNext(); ) {
+      Message m = it.next();
+      if (which.test(m)) {
+        it.remove();
+        batch.add(m);
+      }
+    }
+    for (Message m : batch) {
+      if (nodes.containsKey(m.to())) {
+        step(m.to(), new Input.Receive(m));
+      }
+    }
+    return batch.size();
+  }
+
+  /** Delivers until the wire holds no matching message (bounded). */
+  void deliverAll(Predicate<Message> which) {
+    for (int i = 0; i < 10_000 && deliver(which) > 0; i++) {
+      // keep going
+    }
+  }
+
+  void deliverAll() {
+    deliverAll(m -> true);
+  }
+
+  void drop(Predicate<Message> which) {
+    wire.removeIf(which);
+  }
+
+  /** Advances time by {@code ms} in 10 ms ticks, delivering messages that pass {@code which} after each. */
+  void tick(long ms, Predicate<Message> which) {
+    for (long t = 0; t < ms; t += 10) {
+      now += 10;
+      for (String id : new ArrayList<>(nodes.keySet())) {
+        step(id, new Input.Tick(now + clockOffset.get(id)));
+      }
+      deliverAll(which);
+      drop(m -> !which.test(m));
+    }
+  }
+
+  void tick(long ms) {
+    tick(ms, m -> true);
+  }
+
+  /** Advances time by {@code ms}, ticking only {@code id} and delivering nothing. */
+  void tickOnly(String id, long ms) {
+    for (long t = 0; t < ms; t += 10) {
+      now += 10;
+      step(id, new Input.Tick(now + clockOffset.get(id)));
+    }
+  }
+
+  /** Removes and returns the first message on the wire matching {@code which}. */
+  Message take(Predicate<Message> which) {
+    for (Iterator<Message> it = wire.iterator(); it.hasNext(); ) {
+      Message m = it.next();
+      if (which.test(m)) {
+        it.remove();
+        return m;
+      }
+    }
+    throw new AssertionError("no such message on the wire: " + wire);
+  }
+
+  /** Delivers one given message (possibly rewritten by the test). */
+  void receive(Message m) {
+    step(m.to(), new Input.Receive(m));
+  }
+
+  static Predicate<Message> from(String id) {
+    return m -> m.from().equals(id);
+  }
+
+  static Predicate<Message> to(String id) {
+    return m -> m.to().equals(id);
+  }
+
+  static Predicate<Message> between(String a, String b) {
+    return m -> (m.from().equals(a) && m.to().equals(b)) || (m.from().equals(b) && m.to().equals(a));
+  }
+
+  static Predicate<Message> touching(String id) {
+    return from(id).or(to(id));
+  }
+
+  static Predicate<Message> kind(Class<? extends Message> k) {
+    return k::isInstance;
+  }
+
+  long marks(String mark) {
+    long n = 0;
+    for (Node node : nodes.values()) {
+      n += node.marks().count(mark);
+    }
+    return n;
+  }
+
+  /** Every payload in {@code id}'s log, in order. */
+  List<String> payloads(String id) {
+    List<String> out = new ArrayList<>();
+    CommittedLog log = nodes.get(id).log();
+    for (long i = 1; i <= log.length(); i++) {
+      out.add(new String(log.get(i).entry().payload(), StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,212 @@
+package raftsimple.sim;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import raftsimple.chain.ChainVerifier;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+import raftsimple.core.CommittedLog;
+
+/**
+ * The safety invariants, checked after every step, fsync and restart (docs/SIMULATION.md):
+ *
+ * <ul>
+ *   <li><b>agreement</b>: one global chain, index → hash and batch boundaries; every entry any
+ *       node holds durably must match it, and so must where its batches end (one value per
+ *       instance: two values where one extends the other agree on every index they share but not
+ *       on the instance, so hashes alone miss it). Only durable entries count: a node may append a
+ *       decision in memory and lose it in a crash before anything that depends on it left the node,
+ *       which is harmless;
+ *   <li><b>chain</b>: every new durable entry is re-verified ({@link ChainVerifier}: index, prev,
+ *       txid and hash recomputed) against the global chain;
+ *   <li><b>no duplicates</b>: a txid appears at one index of the global chain only;
+ *   <li><b>validity</b>: every committed entry was submitted by a client to its origin node, with
+ *       that payload;
+ *   <li><b>durability</b>: an acknowledged entry is in the global chain at its index (so in every
+ *       log that reaches the index), survives its acknowledging node's crashes, and is in every log
+ *       at the end;
+ *   <li><b>linearizable reads</b>: a read barrier never returns a length below the index of an
+ *       entry acknowledged before the read began.
+ * </ul>
+ * Violations throw {@link SimFailure}.
+ */
+final class Checkers {
+  record Ack(Hash txid, long index, String node) {}
+
+  private final List<SimNode> nodes;
+  /** {@code chain.get(i - 1)}: the hash at index {@code i} of the one chain every node must hold. */
+  private final List<Hash> chain = new ArrayList<>();
+  /** Bit {@code i}: index {@code i} of the global chain ends a batch (an instance's value). */
+  private final java.util.BitSet boundaries = new java.util.BitSet();
+  private final Map<Hash, Long> txidIndex = new HashMap<>();
+  /** Payload text → the nodes it was submitted to. */
+  private final Map<String, TreeSet<String>> submitted = new HashMap<>();
+  private final long[] checkedUpTo;
+  private final List<Ack> acked = new ArrayList<>();
+  private final List<List<Ack>> ackedBy = new ArrayList<>();
+  private long maxAckedIndex;
+  long reads;
+
+  Checkers(List<SimNode> nodes) {
+    this.nodes = nodes;
+    this.checkedUpTo = new long[nodes.size()];
+    for (int i = 0; i < nodes.size(); i++) {
+      ackedBy.add(new ArrayList<>());
+    }
+  }
+
+  void submitted(String nodeId, String payload) {
+    submitted.computeIfAbsent(payload, k -> new TreeSet<>()).add(nodeId);
+  }
+
+  long maxAckedIndex() {
+    return maxAckedIndex;
+  }
+
+  long chainLength() {
+    return chain.size();
+  }
+
+  int ackCount() {
+    return acked.size();
+  }
+
+  /** After anything happened at {@code n}: check the entries that became durable there. */
+  void check(SimNode n) {
+    if (!n.up()) {
+      return;
+    }
+    CommittedLog log = n.node().log();
+    long durable = n.disk.durableLogLength();
+    if (log.length() < durable) {
+      throw new SimFailure("durability", n.id + " holds " + log.length()
+          + " entries in memory but " + durable + " are durable on its disk");
+    }
+    long from = checkedUpTo[n.index];
+    if (durable <= from) {
+      return;
+    }
+    List<LogEntry> fresh = log.range(from + 1, (int) (durable - from));
+    String problem = ChainVerifier.firstProblem(from, hashAt(from), fresh);
+    if (problem != null) {
+      throw new SimFailure(problem.contains("prev") ? "agreement" : "chain",
+          n.id + " durable entries after " + from + ": " + problem);
+    }
+    for (LogEntry e : fresh) {
+      checkEntry(n, e);
+      checkBoundary(n, log, e.index());
+    }
+    checkedUpTo[n.index] = durable;
+  }
+
+  private Hash hashAt(long index) {
+    return index == 0 ? Hash.ZERO : chain.get((int) index - 1);
+  }
+
+  private void checkEntry(SimNode n, LogEntry e) {
+    long i = e.index();
+    if (i <= chain.size()) {
+      if (!chain.get((int) i - 1).equals(e.hash())) {
+        throw new SimFailure("agreement", n.id + " holds " + e.hash().shortHex() + " at index " + i
+            + " where the cluster committed " + chain.get((int) i - 1).shortHex());
+      }
+      return;
+    }
+    // A new index of the global chain: validity and uniqueness are checked once, here.
+    String payload = new String(e.entry().payload(), StandardCharsets.UTF_8);
+    TreeSet<String> to = submitted.get(payload);
+    if (to == null || !to.contains(e.entry().origin())) {
+      throw new SimFailure("validity", "entry " + i + " (" + e.txid().shortHex() + " from "
+          + e.entry().origin() + ", payload " + payload + ") was never submitted there");
+    }
+    Long dup = txidIndex.putIfAbsent(e.txid(), i);
+    if (dup != null) {
+      throw new SimFailure("no-duplicates", "txid " + e.txid().shortHex() + " committed at indexes "
+          + dup + " and " + i);
+    }
+    chain.add(e.hash());
+  }
+
+  /** Every durable index is definitively inside or at the end of a batch; all nodes must agree. */
+  private void checkBoundary(SimNode n, CommittedLog log, long i) {
+    boolean end = log.isBoundary(i);
+    if (i == chain.size() && !boundaryKnown(i)) {
+      boundaries.set((int) i, end);
+      boundaryCount = (int) i;
+    } else if (boundaries.get((int) i) != end) {
+      throw new SimFailure("agreement", n.id + (end ? " ends" : " does not end") + " a batch at index "
+          + i + " unlike the cluster: two different values were decided on one instance");
+    }
+  }
+
+  /** Indexes 1..boundaryCount have a recorded boundary bit. */
+  private int boundaryCount;
+
+  private boolean boundaryKnown(long i) {
+    return i <= boundaryCount;
+  }
+
+  /** {@code n} released a committed entry to the client waiting for it. */
+  void acknowledged(SimNode n, LogEntry e) {
+    check(n);
+    if (e.index() > chain.size() || !chain.get((int) e.index() - 1).equals(e.hash())) {
+      throw new SimFailure("durability", n.id + " acknowledged " + e.txid().shortHex() + " at index "
+          + e.index() + " before it was durable there");
+    }
+    Ack a = new Ack(e.txid(), e.index(), n.id);
+    acked.add(a);
+    ackedBy.get(n.index).add(a);
+    maxAckedIndex = Math.max(maxAckedIndex, e.index());
+  }
+
+  /** {@code n} restarted from its disk: everything it acknowledged must have come back. */
+  void restarted(SimNode n) {
+    CommittedLog log = n.node().log();
+    for (Ack a : ackedBy.get(n.index)) {
+      LogEntry e = log.get(a.index());
+      if (e == null || !e.txid().equals(a.txid())) {
+        throw new SimFailure("durability", n.id + " acknowledged " + a.txid().shortHex()
+            + " at index " + a.index() + " but restarted without it (log length " + log.length() + ")");
+      }
+    }
+    check(n);
+  }
+
+  void readReady(SimNode n, long length, long ackedBeforeRead) {
+    reads++;
+    if (length < ackedBeforeRead) {
+      throw new SimFailure("linearizable-read", n.id + " released a read at length " + length
+          + " although index " + ackedBeforeRead + " was acknowledged before the read began");
+    }
+    if (n.node().length() < length) {
+      throw new SimFailure("linearizable-read", n.id + " released a read at length " + length
+          + " while its log holds " + n.node().length());
+    }
+  }
+
+  /** End of the liveness phase: every log is the whole chain, verified, with every acknowledged entry. */
+  void atEnd() {
+    for (SimNode n : nodes) {
+      check(n);
+      CommittedLog log = n.node().log();
+      String problem = ChainVerifier.firstProblem(0, Hash.ZERO, log.range(1, (int) log.length()));
+      if (problem != null) {
+        throw new SimFailure("chain", n.id + " full re-verification: " + problem);
+      }
+      if (log.length() != chain.size()) {
+        throw new SimFailure("agreement", n.id + " ends at length " + log.length()
+            + " but the cluster committed " + chain.size());
+      }
+      for (Ack a : acked) {
+        if (log.indexOf(a.txid()) != a.index()) {
+          throw new SimFailure("durability", n.id + " ends without acknowledged "
+              + a.txid().shortHex() + " at index " + a.index());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package raftsimple.sim;
+
+import java.util.List;
+import raftsimple.chain.Hash;
+import raftsimple.chain.LogEntry;
+import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.Input;
+import raftsimple.core.msg.Message;
+import raftsimple.core.msg.Proposal;
+
+/** Short, stable renderings of inputs and messages for trace lines (hashes as 8 hex digits). */
+final class TraceFormat {
+  private TraceFormat() {}
+
+  static String message(Message m) {
+    String pos = m.from() + ">" + m.to() + " L" + m.length() + "@" + h(m.head());
+    if (m instanceof Message.Propose p) {
+      return "Propose " + pos + " " + p(p.proposal());
+    } else if (m instanceof Message.Vote v) {
+      return "Vote " + pos + " " + h(v.proposalId()) + (v.granted() ? " yes"
+          : " no(" + h(v.votedFor()) + "/" + v.votedForProposer() + ")");
+    } else if (m instanceof Message.Commit c) {
+      return "Commit " + pos + " " + h(c.valueId());
+    } else if (m instanceof Message.Prepare p) {
+      return "Prepare " + pos + " b" + p.ballot();
+    } else if (m instanceof Message.Promise p) {
+      return "Promise " + pos + " b" + p.ballot() + (p.ok() ? " ok vote=" + p(p.round0Vote())
+          + " acc=" + p.acceptedBallot() + ":" + p(p.acceptedValue()) : " nack promised=" + p.promised());
+    } else if (m instanceof Message.Accept a) {
+      return "Accept " + pos + " b" + a.ballot() + " " + p(a.value());
+    } else if (m instanceof Message.Accepted a) {
+      return "Accepted " + pos + " b" + a.ballot() + (a.ok() ? " ok" : " nack " + a.promised());
+    } else if (m instanceof Message.Status s) {
+      return "Status " + pos + (s.voted() ? " voted" : "");
+    } else if (m instanceof Message.Fetch f) {
+      return "Fetch " + pos + " from=" + f.fromIndex() + " max=" + f.max();
+    } else if (m instanceof Message.FetchReply r) {
+      return "FetchReply " + pos + " from=" + r.fromIndex() + " batches=" + sizes(r.batches());
+    } else if (m instanceof Message.ReadQuery q) {
+      return "ReadQuery " + pos + " r" + q.readRound();
+    } else if (m instanceof Message.ReadReply r) {
+      return "ReadReply " + pos + " r" + r.readRound() + (r.voted() ? " voted" : "");
+    }
+    return m.toString();
+  }
+
+  static String input(Input in) {
+    if (in instanceof Input.Receive r) {
+      return message(r.message());
+    } else if (in instanceof Input.Submit s) {
+      return "ref=" + s.ref() + " wall=" + s.wallMs() + " " + new String(s.payload(),
+          java.nio.charset.StandardCharsets.UTF_8);
+    } else if (in instanceof Input.Tick t) {
+      return "mono=" + t.nowMs();
+    } else if (in instanceof Input.ReadBarrier b) {
+      return "ref=" + b.ref();
+    }
+    return in.toString();
+  }
+
+  static String client(ClientEvent e) {
+    if (e instanceof ClientEvent.Assigned a) {
+      return "assigned ref=" + a.ref() + " " + h(a.txid());
+    } else if (e instanceof ClientEvent.Refused r) {
+      return "refused ref=" + r.ref() + " " + r.code();
+    } else if (e instanceof ClientEvent.ReadReady r) {
+      return "read-ready ref=" + r.ref() + " length=" + r.length();
+    } else if (e instanceof ClientEvent.ReadFailed f) {
+      return "read-failed ref=" + f.ref();
+    }
+    return e.toString();
+  }
+
+  static String p(Proposal p) {
+    return p == null ? "-" : "P" + h(p.id()) + "/" + p.proposer() + "x" + p.entries().size();
+  }
+
+  static String h(Hash h) {
+    return h == null ? "-" : h.shortHex();
+  }
+
+  private static String sizes(List<List<LogEntry>> batches) {
+    StringBuilder b = new StringBuilder("[");
+    for (List<LogEntry> batch : batches) {
+      b.append(b.length() > 1 ? "," : "").append(batch.size());
+    }
+    return b.append("]").toString();
+  }
+}
