@@ -18,6 +18,9 @@ final class CatchUp {
   private long sentAtMs;
   /** When to fetch if a peer ahead was seen but the gap may close by itself (a commit in flight). */
   private long dueAtMs = Long.MAX_VALUE;
+  /** While a snapshot transfer runs (the shell does it), until this deadline: no other fetches. */
+  private long snapshotDeadlineMs;
+  private static final long SNAPSHOT_TRANSFER_MS = 120_000;
 
   CatchUp(Node node) {
     this.node = node;
@@ -50,6 +53,9 @@ final class CatchUp {
    * only collide with the instance that peer already decided.
    */
   boolean isBehind() {
+    if (transferringSnapshot()) {
+      return true;
+    }
     for (PeerTable.Position p : node.peers.all().values()) {
       if (p.length() > node.log.length() && node.now - p.heardAtMs() <= node.settings.headTimeoutMs()) {
         return true;
@@ -76,9 +82,16 @@ final class CatchUp {
   void onFetch(Message.Fetch f) {
     node.peers.heard(f.from(), f.length(), f.head(), node.now);
     int max = Math.max(1, Math.min(f.max(), node.settings.catchUpEntriesMax()));
+    if (f.fromIndex() - 1 < node.log.baseLength() && node.snapshotLength > 0) {
+      // Compacted away: the peer must start from our snapshot (docs §12).
+      node.marks.hit("H6.offer-snapshot");
+      node.send(new Message.FetchReply(node.self, f.from(), node.log.length(), node.log.head(),
+          f.fromIndex(), List.of(), node.snapshotLength));
+      return;
+    }
     List<List<LogEntry>> batches = node.log.batchesAfter(f.fromIndex() - 1, max);
     node.send(new Message.FetchReply(node.self, f.from(), node.log.length(), node.log.head(),
-        f.fromIndex(), batches));
+        f.fromIndex(), batches, 0));
   }
 
   void onFetchReply(Message.FetchReply r) {
@@ -87,6 +100,10 @@ final class CatchUp {
     }
     if (r.fromIndex() != node.log.length() + 1) {
       return; // an answer to an older request; the entries are already here or do not fit
+    }
+    if (r.batches().isEmpty() && r.snapshotLength() > node.log.length()) {
+      requestSnapshot(r.from(), r.snapshotLength());
+      return;
     }
     for (List<LogEntry> batch : r.batches()) {
       String problem = verify(batch);
@@ -101,6 +118,28 @@ final class CatchUp {
     if (p != null && p.length() > node.log.length() && !r.batches().isEmpty()) {
       fetchNow(r.from());
     }
+  }
+
+  private void requestSnapshot(String from, long length) {
+    if (node.now < snapshotDeadlineMs) {
+      return; // one snapshot transfer at a time
+    }
+    node.marks.hit("H6.snapshot-needed");
+    snapshotDeadlineMs = node.now + SNAPSHOT_TRANSFER_MS;
+    inFlight = true;
+    sentAtMs = node.now + SNAPSHOT_TRANSFER_MS; // no fetch retries while the transfer runs
+    node.fx.snapshotFetch = new raftsimple.core.msg.Effects.SnapshotFetch(from, length);
+  }
+
+  /** The shell installed a snapshot: fetch what follows it. */
+  void snapshotInstalled() {
+    snapshotDeadlineMs = 0;
+    inFlight = false;
+    dueAtMs = node.now;
+  }
+
+  boolean transferringSnapshot() {
+    return node.now < snapshotDeadlineMs;
   }
 
   private String verify(List<LogEntry> batch) {

@@ -110,6 +110,38 @@ public final class CommittedLog {
     entries.add(e);
   }
 
+  /**
+   * Drops the entries up to {@code newBase} (an instance boundary not beyond the log), after a
+   * snapshot covers them: the log then starts after {@code newBase}.
+   */
+  public void compactTo(long newBase) {
+    if (newBase <= baseLength) {
+      return;
+    }
+    Check.state(newBase <= length() && isBoundary(newBase), "compact to %d: not a boundary", newBase);
+    int drop = (int) (newBase - baseLength);
+    for (int i = 0; i < drop; i++) {
+      txids.remove(entries.get(i).txid());
+    }
+    baseHash = entries.get(drop - 1).hash();
+    entries.subList(0, drop).clear();
+    entries.trimToSize();
+    int firstKept = java.util.Arrays.binarySearch(batchEnds, 0, batchCount, newBase) + 1;
+    System.arraycopy(batchEnds, firstKept, batchEnds, 0, batchCount - firstKept);
+    batchCount -= firstKept;
+    baseLength = newBase;
+  }
+
+  /** The largest instance boundary at or below {@code length} that this log holds (or its base). */
+  public long boundaryAtOrBelow(long length) {
+    int i = java.util.Arrays.binarySearch(batchEnds, 0, batchCount, length);
+    if (i >= 0) {
+      return batchEnds[i];
+    }
+    int insertion = -i - 1;
+    return insertion == 0 ? baseLength : batchEnds[insertion - 1];
+  }
+
   /** The entry at {@code index}, or null when it is not held. */
   public LogEntry get(long index) {
     long i = index - firstIndex();

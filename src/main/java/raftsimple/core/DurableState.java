@@ -18,6 +18,8 @@ import raftsimple.core.msg.Proposal;
  */
 public final class DurableState {
   final CommittedLog log;
+  /** The configuration at the head, or null until a config record or snapshot supplies one. */
+  Membership membership;
   Proposal vote;
   Ballot promised;
   Ballot acceptedBallot;
@@ -25,6 +27,28 @@ public final class DurableState {
 
   public DurableState() {
     this.log = new CommittedLog();
+  }
+
+  /** Starts from a snapshot of the first {@code length} entries, ending in {@code head}. */
+  public DurableState(long length, Hash head, Membership membership) {
+    this.log = new CommittedLog(length, head);
+    this.membership = membership;
+  }
+
+  /** The founding configuration: every initial voter (no URLs known to the core). */
+  public static Membership initialMembership(NodeSettings s) {
+    java.util.List<Membership.Member> ms = new java.util.ArrayList<>();
+    for (String v : s.voters()) {
+      ms.add(new Membership.Member(v, "", Membership.Role.VOTER));
+    }
+    if (s.readOnly() && !s.voters().contains(s.nodeId())) {
+      ms.add(new Membership.Member(s.nodeId(), "", Membership.Role.READ_ONLY));
+    }
+    return new Membership(0, ms);
+  }
+
+  public Membership membership() {
+    return membership;
   }
 
   public long length() {
@@ -44,10 +68,27 @@ public final class DurableState {
    * inconsistent; that throws {@link IllegalStateException} naming the problem.
    */
   public void apply(DurableRecord r) {
+    if (r instanceof DurableRecord.ConfigRecord c) {
+      if (membership == null || c.membership().version() >= membership.version()) {
+        membership = c.membership();
+      }
+      return;
+    }
     if (r instanceof CommitRecord c) {
+      if (c.entries().get(c.entries().size() - 1).index() <= log.length()) {
+        return; // covered by the snapshot this state started from
+      }
       String problem = ChainVerifier.firstProblem(log.length(), log.head(), c.entries());
       Check.state(problem == null, "replayed commit does not extend the chain: %s", problem);
       log.appendBatch(c.entries());
+      if (membership != null) {
+        for (raftsimple.chain.LogEntry e : c.entries()) {
+          Membership.Result res = SystemEntries.applyTo(membership, e);
+          if (res != null) {
+            membership = res.membership();
+          }
+        }
+      }
       vote = null;
       promised = null;
       acceptedBallot = null;

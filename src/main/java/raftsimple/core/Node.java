@@ -41,7 +41,11 @@ public final class Node {
   final NodeSettings settings;
   final String self;
   private final SplittableRandom random;
-  final CommittedLog log;
+  CommittedLog log;
+  /** The configuration at the head: who votes on the current instance (docs §11, H7). */
+  Membership config;
+  /** Length of the newest durable snapshot (0: none); lagging peers below the log are sent it. */
+  long snapshotLength;
   final Marks marks = new Marks();
   final PeerTable peers = new PeerTable();
   private final TxidClock clock;
@@ -61,6 +65,9 @@ public final class Node {
     this.self = settings.nodeId();
     this.random = new SplittableRandom(seed);
     this.log = recovered.log;
+    this.config = recovered.membership != null ? recovered.membership
+        : replayMembership(DurableState.initialMembership(settings), recovered.log);
+    this.snapshotLength = recovered.log.baseLength();
     this.inst = new Instance(log.length(), log.head());
     inst.vote = recovered.vote;
     inst.promised = recovered.promised;
@@ -95,6 +102,10 @@ public final class Node {
       onReceive(r.message());
     } else if (in instanceof Input.ReadBarrier b) {
       reads.onBarrier(b.ref());
+    } else if (in instanceof Input.SnapshotTaken t) {
+      onSnapshotTaken(t);
+    } else if (in instanceof Input.SnapshotInstalled i) {
+      onSnapshotInstalled(i);
     }
     checkInvariants();
     Effects out = fx;
@@ -125,7 +136,12 @@ public final class Node {
   }
 
   public List<String> voters() {
-    return settings.voters();
+    return config.voters();
+  }
+
+  /** The configuration at this node's head (docs §11). */
+  public Membership membership() {
+    return config;
   }
 
   /** Number of this node's client entries waiting to commit. */
@@ -168,17 +184,20 @@ public final class Node {
    * them reported a longer log: it has caught up and can serve ({@code GET /ready}).
    */
   public boolean ready() {
-    int fresh = settings.voters().contains(self) ? 1 : 0;
+    if (config.get(self) == null) {
+      return false; // removed from the cluster
+    }
+    int fresh = isVoter() ? 1 : 0;
     for (Map.Entry<String, PeerTable.Position> e : peers.all().entrySet()) {
       boolean recent = now - e.getValue().heardAtMs() <= 2 * settings.headTimeoutMs();
       if (recent && e.getValue().length() > log.length()) {
         return false;
       }
-      if (recent && settings.voters().contains(e.getKey())) {
+      if (recent && isVoter(e.getKey())) {
         fresh++;
       }
     }
-    return Majority.reached(fresh, settings.voters().size());
+    return Majority.reached(fresh, voterCount());
   }
 
   // ---------------------------------------------------------------- inputs
@@ -208,8 +227,15 @@ public final class Node {
   }
 
   private void onSubmit(Input.Submit s) {
-    if (settings.readOnly() || !isVoter()) {
-      fx.client.add(new ClientEvent.Refused(s.ref(), "READ_ONLY", "this node is read-only"));
+    if (!isVoter()) {
+      Membership.Member me = config.get(self);
+      fx.client.add(me == null
+          ? new ClientEvent.Refused(s.ref(), "REMOVED", "this node is not a member of the cluster")
+          : new ClientEvent.Refused(s.ref(), "READ_ONLY", "this node is " + (me.role()
+              == Membership.Role.LEARNER ? "a learner, not yet a voter" : "read-only")));
+      return;
+    }
+    if (SystemEntries.isSystem(s.payload()) && refuseMembership(s)) {
       return;
     }
     if (queue.size() >= settings.pendingEntriesMax()) {
@@ -298,6 +324,37 @@ public final class Node {
     } else if (s.length() == log.length() && !s.head().equals(log.head())) {
       marks.hit("14.divergent-head");
     }
+  }
+
+  // ---------------------------------------------------------------- snapshots (docs §12)
+
+  private void onSnapshotTaken(Input.SnapshotTaken t) {
+    if (t.length() <= snapshotLength || t.length() > log.length()) {
+      return;
+    }
+    snapshotLength = t.length();
+    log.compactTo(log.boundaryAtOrBelow(Math.max(log.baseLength(), t.length() - t.retainEntries())));
+    marks.hit("snapshot.taken");
+  }
+
+  private void onSnapshotInstalled(Input.SnapshotInstalled s) {
+    if (s.length() <= log.length()) {
+      return; // caught up meanwhile; the snapshot brings nothing new
+    }
+    marks.hit("H6.snapshot-installed");
+    log = new CommittedLog(s.length(), s.head());
+    config = s.membership();
+    snapshotLength = s.length();
+    if (!queue.isEmpty()) {
+      // Some of these may be inside the snapshot, which has no txids: proposing them again could
+      // commit them twice, so their outcome is left to the clients (503, poll by txid).
+      fx.client.add(new ClientEvent.QueueDropped(new ArrayList<>(queue.keySet())));
+      queue.clear();
+    }
+    inst = new Instance(log.length(), log.head());
+    catchUp.snapshotInstalled();
+    replayEarly();
+    reads.onAdvance();
   }
 
   // ---------------------------------------------------------------- round 0: proposing (seed 12–13)
@@ -501,7 +558,7 @@ public final class Node {
     if (!Majority.reached(inst.promises.size(), voterCount())) {
       return;
     }
-    RecoveryChoice.Result r = RecoveryChoice.choose(settings.voters(), inst.promises.keySet(),
+    RecoveryChoice.Result r = RecoveryChoice.choose(config.voters(), inst.promises.keySet(),
         round0Votes(), acceptedValues(), round0Proposers());
     Proposal value;
     if (r.kind() == RecoveryChoice.Kind.WAIT) {
@@ -692,11 +749,54 @@ public final class Node {
     fx.committed.addAll(batch);
     for (LogEntry e : batch) {
       queue.remove(e.txid());
+      applyMembership(e);
     }
     inst = new Instance(log.length(), log.head());
     replayEarly();
     reads.onAdvance();
     maybePropose();
+  }
+
+  /** H7: a committed membership entry changes the voters of every later instance. */
+  private void applyMembership(LogEntry e) {
+    Membership.Result r = SystemEntries.applyTo(config, e);
+    if (r == null) {
+      return;
+    }
+    fx.client.add(new ClientEvent.SystemApplied(e.txid(), e.index(), r.ok(), r.refusal()));
+    if (!r.ok()) {
+      marks.hit("H7.membership-change-refused");
+      return;
+    }
+    marks.hit("H7.membership-changed");
+    boolean wasMember = config.get(self) != null;
+    config = r.membership();
+    if (wasMember && config.get(self) == null) {
+      marks.hit("H7.removed-self");
+    }
+  }
+
+  /**
+   * Pre-checks a membership change submitted on this node against the current configuration (as
+   * the state machine pre-checks client entries, seed 12a); true when it was refused. One change at
+   * a time per node: a second waits until the first is decided.
+   */
+  private boolean refuseMembership(Input.Submit s) {
+    Membership.Change c = SystemEntries.decodeMembership(s.payload());
+    String refusal = c == null ? "not a well-formed membership change" : config.refusal(c);
+    if (refusal == null) {
+      for (Entry q : queue.values()) {
+        if (SystemEntries.isSystem(q.payload())) {
+          refusal = "another membership change from this node is still pending";
+          break;
+        }
+      }
+    }
+    if (refusal != null) {
+      fx.client.add(new ClientEvent.Refused(s.ref(), "MEMBERSHIP_CONFLICT", refusal));
+      return true;
+    }
+    return false;
   }
 
   private void keepEarly(Message m) {
@@ -795,30 +895,34 @@ public final class Node {
   // ---------------------------------------------------------------- helpers
 
   boolean isVoter() {
-    return !settings.readOnly() && settings.voters().contains(self);
+    return config.isVoter(self);
   }
 
   boolean isVoter(String id) {
-    return settings.voters().contains(id);
+    return config.isVoter(id);
   }
 
   int voterCount() {
-    return settings.voters().size();
+    return config.voters().size();
   }
 
-  /** Everyone this node talks to: every member but itself. */
+  List<String> voterIds() {
+    return config.voters();
+  }
+
+  /** Everyone this node talks to: every member of the configuration but itself. */
   List<String> members() {
+    return config.others(self);
+  }
+
+  List<String> otherVoters() {
     List<String> out = new ArrayList<>();
-    for (String v : settings.voters()) {
+    for (String v : config.voters()) {
       if (!v.equals(self)) {
         out.add(v);
       }
     }
     return out;
-  }
-
-  List<String> otherVoters() {
-    return members();
   }
 
   void send(Message m) {
@@ -855,6 +959,17 @@ public final class Node {
       }
     }
     return null;
+  }
+
+  /** The configuration after every membership entry of {@code log}, starting from {@code m}. */
+  private static Membership replayMembership(Membership m, CommittedLog log) {
+    for (long i = log.firstIndex(); i <= log.length(); i++) {
+      Membership.Result r = SystemEntries.applyTo(m, log.get(i));
+      if (r != null) {
+        m = r.membership();
+      }
+    }
+    return m;
   }
 
   private long highestOwnTs() {

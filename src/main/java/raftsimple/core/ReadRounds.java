@@ -54,7 +54,7 @@ final class ReadRounds {
     if (node.isVoter()) {
       answers.put(node.self, node.log.length() + (node.inst.voted() ? 1 : 0));
     }
-    for (String v : node.settings.voters()) {
+    for (String v : node.voterIds()) {
       if (!v.equals(node.self)) {
         node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
       }
@@ -116,7 +116,7 @@ final class ReadRounds {
       }
     } else if (!inRound.isEmpty() && node.now >= resendAtMs) {
       resendAtMs = node.now + node.settings.retransmitMs();
-      for (String v : node.settings.voters()) {
+      for (String v : node.voterIds()) {
         if (!v.equals(node.self) && !answers.containsKey(v)) {
           node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
         }

@@ -67,6 +67,21 @@ public final class SystemEntries {
     }
   }
 
+  /**
+   * Applies the system entry {@code e} to {@code m}: the result, or null when {@code e} is not a
+   * system entry. A malformed one is refused and changes nothing. Used identically when a node
+   * decides or fetches a batch and when it replays its log, so every node computes the same
+   * configuration for every head.
+   */
+  public static Membership.Result applyTo(Membership m, raftsimple.chain.LogEntry e) {
+    if (!isSystem(e.entry().payload())) {
+      return null;
+    }
+    Change c = decodeMembership(e.entry().payload());
+    return c == null ? new Membership.Result(m, "not a well-formed membership change")
+        : m.apply(c, e.index());
+  }
+
   /** Ids and URLs in system entries are plain printable ASCII without quotes or backslashes. */
   private static void checkPlain(String s) {
     for (int i = 0; i < s.length(); i++) {

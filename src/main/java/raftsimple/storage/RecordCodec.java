@@ -11,7 +11,9 @@ import raftsimple.chain.Entry;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.msg.Ballot;
+import raftsimple.core.Membership;
 import raftsimple.core.msg.DurableRecord;
+import raftsimple.core.msg.DurableRecord.ConfigRecord;
 import raftsimple.core.msg.DurableRecord.AcceptRecord;
 import raftsimple.core.msg.DurableRecord.CommitRecord;
 import raftsimple.core.msg.DurableRecord.PromiseRecord;
@@ -31,6 +33,8 @@ import raftsimple.core.msg.Proposal;
  *   type 2 PROMISE  body := length:i64 (&ge;0)  head:hash  ballot
  *   type 3 ACCEPT   body := length:i64 (&ge;0)  head:hash  ballot  proposal
  *   type 4 COMMIT   body := count:u32 (&ge;1)  logEntry{count}
+ *   type 5 CONFIG   body := version:i64 (&ge;0)  count:u32  member{count}
+ * member   := id:str  url:str  role:u8 (0 voter, 1 learner, 2 read-only)
  * proposal := id:hash  proposer:str  count:u32 (&ge;1)  entry{count}
  * ballot   := round:i64 (&ge;1)  node:str
  * logEntry := index:i64 (&ge;1)  prev:hash  hash:hash  entry
@@ -60,6 +64,7 @@ public final class RecordCodec {
   static final int TYPE_PROMISE = 2;
   static final int TYPE_ACCEPT = 3;
   static final int TYPE_COMMIT = 4;
+  static final int TYPE_CONFIG = 5;
 
   /** Smallest encodings, used to bound counts against the remaining bytes before allocating. */
   private static final int ENTRY_MIN_BYTES = Hash.BYTES + 2 + 8 + 4 + 1;
@@ -92,6 +97,15 @@ public final class RecordCodec {
       putInstance(out, a.length(), a.head());
       putBallot(out, a.ballot());
       putProposal(out, a.value());
+    } else if (r instanceof ConfigRecord c) {
+      out.put((byte) TYPE_CONFIG);
+      out.putLong(c.membership().version());
+      out.putInt(c.membership().members().size());
+      for (Membership.Member m : c.membership().members().values()) {
+        putStr(out, m.id());
+        putStr(out, m.url());
+        out.put((byte) m.role().ordinal());
+      }
     } else {
       CommitRecord c = (CommitRecord) r;
       out.put((byte) TYPE_COMMIT);
@@ -116,6 +130,12 @@ public final class RecordCodec {
       n = instanceSize(p.length(), p.head()) + ballotSize(p.ballot());
     } else if (r instanceof AcceptRecord a) {
       n = instanceSize(a.length(), a.head()) + ballotSize(a.ballot()) + proposalSize(a.value());
+    } else if (r instanceof ConfigRecord c) {
+      require(c.membership() != null && c.membership().version() >= 0, "bad membership");
+      n = 8 + 4;
+      for (Membership.Member m : c.membership().members().values()) {
+        n += strSize(m.id()) + strSize(m.url()) + 1;
+      }
     } else {
       n = 4;
       for (LogEntry le : ((CommitRecord) r).entries()) {
@@ -272,6 +292,8 @@ public final class RecordCodec {
             in.instanceLength(), in.hash("head"), readBallot(in), readProposal(in));
       case TYPE_COMMIT:
         return readCommit(in);
+      case TYPE_CONFIG:
+        return readConfig(in);
       default:
         throw in.corrupt(1, "unknown record type " + type);
     }
@@ -284,6 +306,32 @@ public final class RecordCodec {
       entries.add(readLogEntry(in));
     }
     return new CommitRecord(entries);
+  }
+
+  private static ConfigRecord readConfig(Reader in) {
+    int at = in.pos;
+    long version = in.i64("membership version");
+    if (version < 0) {
+      throw in.corrupt(at, "membership version " + version + " is negative");
+    }
+    int count = in.count("member count", 2 + 2 + 1);
+    List<Membership.Member> members = new ArrayList<>(count);
+    Membership.Role[] roles = Membership.Role.values();
+    for (int i = 0; i < count; i++) {
+      String id = in.str("member id");
+      String url = in.str("member url");
+      int roleAt = in.pos;
+      int role = in.u8("member role");
+      if (role >= roles.length) {
+        throw in.corrupt(roleAt, "unknown member role " + role);
+      }
+      members.add(new Membership.Member(id, url, roles[role]));
+    }
+    Membership m = new Membership(version, members);
+    if (m.members().size() != count) {
+      throw in.corrupt(at, "duplicate member ids");
+    }
+    return new ConfigRecord(m);
   }
 
   private static LogEntry readLogEntry(Reader in) {

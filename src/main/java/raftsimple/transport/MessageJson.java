@@ -59,6 +59,16 @@ final class MessageJson {
       o.put("max", f.max());
     } else if (m instanceof Message.FetchReply r) {
       writeFetchReply(r, o);
+      o.put("snapshotLength", r.snapshotLength());
+    } else if (m instanceof Message.SnapshotRead r) {
+      o.put("snapshotLength", r.snapshotLength());
+      o.put("offset", r.offset());
+      o.put("max", r.max());
+    } else if (m instanceof Message.SnapshotData d) {
+      o.put("snapshotLength", d.snapshotLength());
+      o.put("offset", d.offset());
+      o.put("total", d.total());
+      o.put("data", d.data());
     } else if (m instanceof Message.ReadQuery q) {
       o.put("readRound", q.readRound());
     } else if (m instanceof Message.ReadReply r) {
@@ -144,7 +154,14 @@ final class MessageJson {
         return new Message.Fetch(from, to, length, head, number(o, "fromIndex"), (int) Math.min(
             Integer.MAX_VALUE, Math.max(0, number(o, "max"))));
       case "FetchReply":
-        return new Message.FetchReply(from, to, length, head, number(o, "fromIndex"), batches(o));
+        return new Message.FetchReply(from, to, length, head, number(o, "fromIndex"), batches(o),
+            number(o, "snapshotLength"));
+      case "SnapshotRead":
+        return new Message.SnapshotRead(from, to, length, head, number(o, "snapshotLength"),
+            number(o, "offset"), (int) Math.min(Integer.MAX_VALUE, Math.max(0, number(o, "max"))));
+      case "SnapshotData":
+        return new Message.SnapshotData(from, to, length, head, number(o, "snapshotLength"),
+            number(o, "offset"), number(o, "total"), binary(o, "data"));
       case "ReadQuery":
         return new Message.ReadQuery(from, to, length, head, number(o, "readRound"));
       case "ReadReply":
@@ -171,6 +188,18 @@ final class MessageJson {
       out.add(batch);
     }
     return out;
+  }
+
+  private static byte[] binary(JsonNode o, String field) {
+    JsonNode n = o.get(field);
+    try {
+      if (n == null || !n.isTextual()) {
+        throw new WireFormatException("field '" + field + "' is missing or not base64 text");
+      }
+      return n.binaryValue();
+    } catch (java.io.IOException e) {
+      throw new WireFormatException("field '" + field + "' is not valid base64", e);
+    }
   }
 
   private static <T> T required(T value, String field) {

@@ -13,7 +13,15 @@ public sealed interface DurableRecord
     permits DurableRecord.VoteRecord,
         DurableRecord.PromiseRecord,
         DurableRecord.AcceptRecord,
-        DurableRecord.CommitRecord {
+        DurableRecord.CommitRecord,
+        DurableRecord.ConfigRecord {
+
+  /**
+   * The configuration this node starts from: written once, before anything else, by a founding
+   * member (from its config file) or a joining node (from the cluster it joined). Later changes
+   * come from membership entries in the log.
+   */
+  record ConfigRecord(raftsimple.core.Membership membership) implements DurableRecord {}
 
   /** Round-0 vote for {@code proposal} on the instance after ({@code length}, {@code head}). */
   record VoteRecord(long length, Hash head, Proposal proposal) implements DurableRecord {}

@@ -15,9 +15,17 @@ public final class Effects {
   public final List<Message> send = new ArrayList<>();
   public final List<LogEntry> committed = new ArrayList<>();
   public final List<ClientEvent> client = new ArrayList<>();
+  /**
+   * Set when this node is behind a peer's compacted log: fetch and install that peer's snapshot at
+   * {@code length} (docs/PROTOCOL.md §12), then report {@code Input.SnapshotInstalled}.
+   */
+  public SnapshotFetch snapshotFetch;
+
+  public record SnapshotFetch(String peer, long length) {}
 
   public boolean isEmpty() {
-    return persist.isEmpty() && send.isEmpty() && committed.isEmpty() && client.isEmpty();
+    return persist.isEmpty() && send.isEmpty() && committed.isEmpty() && client.isEmpty()
+        && snapshotFetch == null;
   }
 
   @Override

@@ -6,7 +6,12 @@ package raftsimple.core.msg;
  * {@code wallMs} the origin's wall clock used only inside its own txids (H8).
  */
 public sealed interface Input
-    permits Input.Tick, Input.Submit, Input.Receive, Input.ReadBarrier {
+    permits Input.Tick,
+        Input.Submit,
+        Input.Receive,
+        Input.ReadBarrier,
+        Input.SnapshotTaken,
+        Input.SnapshotInstalled {
 
   /** The monotonic clock advanced to {@code nowMs}: run timers (head timeout, retransmit, heartbeats). */
   record Tick(long nowMs) implements Input {}
@@ -26,4 +31,18 @@ public sealed interface Input
    * core answers with {@link ClientEvent.ReadReady} or {@link ClientEvent.ReadFailed}.
    */
   record ReadBarrier(long ref) implements Input {}
+
+  /**
+   * The shell made a snapshot of the state after the first {@code length} entries durable
+   * (docs/PROTOCOL.md §12): the core may drop entries before it from memory, keeping
+   * {@code retainEntries} before it for peers that are only a little behind.
+   */
+  record SnapshotTaken(long length, int retainEntries) implements Input {}
+
+  /**
+   * The shell installed a snapshot received from a peer (durable, state machine restored): the log
+   * now starts after {@code length} entries ending in {@code head}, under {@code membership}.
+   */
+  record SnapshotInstalled(long length, raftsimple.chain.Hash head, raftsimple.core.Membership membership)
+      implements Input {}
 }

@@ -24,7 +24,9 @@ public sealed interface Message
         Message.Fetch,
         Message.FetchReply,
         Message.ReadQuery,
-        Message.ReadReply {
+        Message.ReadReply,
+        Message.SnapshotRead,
+        Message.SnapshotData {
 
   String from();
 
@@ -104,10 +106,45 @@ public sealed interface Message
    * boundary (docs/PROTOCOL.md §7).
    */
   record FetchReply(
-      String from, String to, long length, Hash head, long fromIndex, List<List<LogEntry>> batches)
+      String from,
+      String to,
+      long length,
+      Hash head,
+      long fromIndex,
+      List<List<LogEntry>> batches,
+      long snapshotLength)
       implements Message {
     public FetchReply {
       batches = List.copyOf(batches);
+    }
+  }
+
+  /**
+   * Snapshot transfer, handled by the shells (the core only asks for it): send me up to {@code max}
+   * bytes of your snapshot file at {@code snapshotLength} from {@code offset}.
+   */
+  record SnapshotRead(
+      String from, String to, long length, Hash head, long snapshotLength, long offset, int max)
+      implements Message {}
+
+  /**
+   * A chunk of a snapshot file ({@code total} bytes in all; {@code data} empty with total 0 when
+   * the snapshot is no longer available). The file ends in its own SHA-256, checked on arrival.
+   */
+  record SnapshotData(
+      String from, String to, long length, Hash head, long snapshotLength, long offset, long total,
+      byte[] data)
+      implements Message {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof SnapshotData d && d.from.equals(from) && d.to.equals(to)
+          && d.length == length && d.head.equals(head) && d.snapshotLength == snapshotLength
+          && d.offset == offset && d.total == total && java.util.Arrays.equals(d.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(from, to, snapshotLength, offset);
     }
   }
 
