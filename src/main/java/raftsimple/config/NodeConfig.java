@@ -65,6 +65,10 @@ public record NodeConfig(
    * @param catchUpEntriesMax most entries per catch-up reply
    * @param heartbeatMs interval of the position heartbeat between peers
    * @param walSegmentBytes size at which the write-ahead log starts a new segment file
+   * @param snapshotEveryEntries take a snapshot after this many entries since the last one
+   * @param snapshotEveryBytes ... or after this many payload bytes since the last one
+   * @param snapshotRetainEntries entries kept in memory before a snapshot, so peers that are only a
+   *     little behind catch up from the log instead of the whole snapshot
    */
   public record Limits(
       long requestTimeoutMs,
@@ -75,10 +79,14 @@ public record NodeConfig(
       int idempotencyKeysMax,
       int catchUpEntriesMax,
       long heartbeatMs,
-      long walSegmentBytes) {
+      long walSegmentBytes,
+      long snapshotEveryEntries,
+      long snapshotEveryBytes,
+      int snapshotRetainEntries) {
 
     public static Limits defaults() {
-      return new Limits(5_000, 1 << 20, 2_048, 4 << 20, 50_000, 100_000, 4_096, 200, 64L << 20);
+      return new Limits(5_000, 1 << 20, 2_048, 4 << 20, 50_000, 100_000, 4_096, 200, 64L << 20,
+          100_000, 64L << 20, 10_000);
     }
   }
 

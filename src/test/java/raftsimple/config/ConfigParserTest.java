@@ -83,11 +83,12 @@ class ConfigParserTest {
         + " \"requestTimeoutMs\": 1, \"bodyBytesMax\": 2, \"batchEntriesMax\": 3,"
         + " \"batchBytesMax\": 4, \"pendingEntriesMax\": 5, \"idempotencyKeysMax\": 6,"
         + " \"catchUpEntriesMax\": 7, \"heartbeatMs\": 8, \"walSegmentBytes\": 9000000000, "
+        + " \"snapshotEveryEntries\": 10, \"snapshotEveryBytes\": 11, \"snapshotRetainEntries\": 12, "
         + PLAIN + "}");
     assertEquals(new NodeConfig("a.b_c-9", "node.example", 0, Path.of("/abs/dir"), true,
         List.of(), "http://h:1", "eventbus", "kv", 50, new NodeConfig.Tls(false, null, null, null),
         new NodeConfig.EventBus("10.0.0.1", 5701, List.of("10.0.0.2:5701", "[::1]:5702")),
-        new NodeConfig.Limits(1, 2, 3, 4, 5, 6, 7, 8, 9_000_000_000L)), c);
+        new NodeConfig.Limits(1, 2, 3, 4, 5, 6, 7, 8, 9_000_000_000L, 10, 11, 12)), c);
   }
 
   static Stream<Arguments> rejections() {
