@@ -51,7 +51,8 @@ public final class Components {
     return List.of(
         new Component("state machine", () -> new StateMachineVerticle(config)),
         new Component("log", () -> new LogVerticle(config,
-            () -> new WalRecordStore(wal, config.limits().walSegmentBytes()), resources.registry())),
+            () -> new WalRecordStore(wal, config.limits().walSegmentBytes()), resources.registry(),
+            resources.tls().peerClientOptions())),
         new Component("transport " + config.transport(), () -> transport(resources)),
         new Component("ingress", () -> new IngressVerticle(config,
             resources.tls().serverOptions(config), resources.registry())));

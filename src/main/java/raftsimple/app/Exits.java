@@ -1,6 +1,7 @@
 package raftsimple.app;
 
 import raftsimple.config.ConfigException;
+import raftsimple.log.JoinFailedException;
 import raftsimple.log.ReplayFailedException;
 import raftsimple.storage.WalCorruptException;
 
@@ -12,12 +13,15 @@ import raftsimple.storage.WalCorruptException;
  *   <li>1: SIGTERM arrived but stopping failed or took over 10 s; or an unexpected launcher error;
  *   <li>2: bad config (key, variable or file named), or a {@link FatalStartupException} with code
  *       2 (corrupt storage); any other FatalStartupException: its own code;
+ *   <li>3: a node with {@code join} could not join (cluster unreachable, refused, or not raftsimple);
  *   <li>11: Vert.x itself could not start (e.g. the cluster manager cannot bind);
  *   <li>15: a component failed to start for another reason (e.g. the port is in use).
  * </ul>
  */
 final class Exits {
   static final int CONFIG = 2;
+  /** A node with {@code join} could not be added to the cluster. */
+  static final int JOIN = 3;
 
   private Exits() {}
 
@@ -37,6 +41,10 @@ final class Exits {
       if (t instanceof WalCorruptException || t instanceof ReplayFailedException) {
         System.err.println("raftsimple: refusing to start: " + t.getMessage());
         return FatalStartupException.CORRUPT_STORAGE;
+      }
+      if (t instanceof JoinFailedException) {
+        System.err.println("raftsimple: could not join: " + t.getMessage());
+        return JOIN;
       }
       if (t instanceof ConfigException) {
         return configError((ConfigException) t);

@@ -35,6 +35,21 @@ public final class Addresses {
   /** Transport → log. Body {@link BusApi.PeerReachability}; no reply. */
   public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
 
+  /**
+   * Log → state machine. Body {@link BusApi.TakeSnapshot}; reply {@link BusApi.SnapshotBytes} (the
+   * state is captured at once, serialized off the event loop).
+   */
+  public static final String SM_SNAPSHOT = "raftsimple.sm.snapshot";
+
+  /** Log → state machine. Body {@link BusApi.Restore}; reply the applied index (Long). */
+  public static final String SM_RESTORE = "raftsimple.sm.restore";
+
+  /** Ingress → log. Body {@link BusApi.MembershipChange}; reply {@link BusApi.SubmitOutcome}. */
+  public static final String LOG_MEMBERSHIP = "raftsimple.log.membership";
+
+  /** Log → everyone (publish). Body {@link BusApi.Members}: the membership changed. */
+  public static final String MEMBERS = "raftsimple.members";
+
   /** Ingress → state machine. Body {@link BusApi.Validate}; reply {@code statemachine.Verdict}. */
   public static final String SM_VALIDATE = "raftsimple.sm.validate";
 

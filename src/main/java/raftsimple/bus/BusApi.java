@@ -74,6 +74,21 @@ public final class BusApi {
    */
   public record PeerHttpBody(io.vertx.core.buffer.Buffer body, String peerCertSubject) {}
 
+  /** Log → state machine: snapshot the state as it is now (after the last applied batch). */
+  public record TakeSnapshot() {}
+
+  /** The state machine's snapshot bytes at {@code appliedIndex}. */
+  public record SnapshotBytes(long appliedIndex, byte[] data) {}
+
+  /** Log → state machine: replace the state with snapshot {@code data}; reply the applied index. */
+  public record Restore(byte[] data) {}
+
+  /** Log → ingress/transport: the current members, after every change (and once at start). */
+  public record Members(long version, java.util.List<raftsimple.core.Membership.Member> members) {}
+
+  /** Ingress → log: change the membership; reply a {@link SubmitOutcome}. */
+  public record MembershipChange(String op, String id, String url, String role) {}
+
   /** A transport's view of one peer, for {@code GET /cluster}. */
   public record PeerReachability(String peerId, boolean reachable) {}
 

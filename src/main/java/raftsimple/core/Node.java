@@ -44,6 +44,11 @@ public final class Node {
   CommittedLog log;
   /** The configuration at the head: who votes on the current instance (docs §11, H7). */
   Membership config;
+  /**
+   * Configurations by the log length from which they apply, oldest first: the one in effect at the
+   * log's base and every later one, so a snapshot of any retained length records the right one.
+   */
+  private final java.util.TreeMap<Long, Membership> history = new java.util.TreeMap<>();
   /** Length of the newest durable snapshot (0: none); lagging peers below the log are sent it. */
   long snapshotLength;
   final Marks marks = new Marks();
@@ -68,6 +73,7 @@ public final class Node {
     this.config = recovered.membership != null ? recovered.membership
         : replayMembership(DurableState.initialMembership(settings), recovered.log);
     this.snapshotLength = recovered.log.baseLength();
+    history.put(config.version(), config);
     this.inst = new Instance(log.length(), log.head());
     inst.vote = recovered.vote;
     inst.promised = recovered.promised;
@@ -139,6 +145,12 @@ public final class Node {
     return config.voters();
   }
 
+  /** The configuration in effect after the first {@code length} entries (length ≥ the log's base). */
+  public Membership membershipAt(long length) {
+    java.util.Map.Entry<Long, Membership> e = history.floorEntry(length);
+    return e == null ? history.firstEntry().getValue() : e.getValue();
+  }
+
   /** The configuration at this node's head (docs §11). */
   public Membership membership() {
     return config;
@@ -204,8 +216,9 @@ public final class Node {
 
   private void onTick(long nowMs) {
     now = nowMs;
-    if (now >= nextHeartbeatMs) {
+    if (now >= nextHeartbeatMs && config.get(self) != null) {
       nextHeartbeatMs = now + settings.heartbeatMs();
+      promoteCaughtUpLearner();
       for (String p : members()) {
         send(new Message.Status(self, p, log.length(), log.head(), inst.voted()));
       }
@@ -326,6 +339,48 @@ public final class Node {
     }
   }
 
+  /**
+   * H7: a learner counts toward no quorum until it has caught up; then one voter — the lowest id
+   * among the voters heard from recently, so normally exactly one — proposes its promotion. A
+   * duplicate from another voter is refused at apply (it names an older version) and costs nothing.
+   */
+  private void promoteCaughtUpLearner() {
+    if (!isVoter() || !lowestLiveVoter()) {
+      return;
+    }
+    for (Entry q : queue.values()) {
+      if (SystemEntries.isSystem(q.payload())) {
+        return; // one change at a time from this node
+      }
+    }
+    for (Membership.Member m : config.members().values()) {
+      PeerTable.Position p = peers.get(m.id());
+      boolean caughtUp = p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()
+          && p.length() >= log.length();
+      if (m.role() == Membership.Role.LEARNER && caughtUp) {
+        Membership.Change c = new Membership.Change(Membership.Change.Op.PROMOTE, m.id(), null, null,
+            config.version());
+        Entry e = clock.next(0, SystemEntries.encode(c), null);
+        queue.put(e.txid(), e);
+        marks.hit("H7.promote-learner");
+        return;
+      }
+    }
+  }
+
+  private boolean lowestLiveVoter() {
+    for (String v : config.voters()) {
+      if (v.equals(self)) {
+        return true;
+      }
+      PeerTable.Position p = peers.get(v);
+      if (p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()) {
+        return false;
+      }
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- snapshots (docs §12)
 
   private void onSnapshotTaken(Input.SnapshotTaken t) {
@@ -334,6 +389,11 @@ public final class Node {
     }
     snapshotLength = t.length();
     log.compactTo(log.boundaryAtOrBelow(Math.max(log.baseLength(), t.length() - t.retainEntries())));
+    // Keep the configuration in effect at the new base and every later one.
+    Long base = history.floorKey(log.baseLength());
+    if (base != null) {
+      history.headMap(base, false).clear();
+    }
     marks.hit("snapshot.taken");
   }
 
@@ -344,6 +404,8 @@ public final class Node {
     marks.hit("H6.snapshot-installed");
     log = new CommittedLog(s.length(), s.head());
     config = s.membership();
+    history.clear();
+    history.put(config.version(), config);
     snapshotLength = s.length();
     if (!queue.isEmpty()) {
       // Some of these may be inside the snapshot, which has no txids: proposing them again could
@@ -771,6 +833,7 @@ public final class Node {
     marks.hit("H7.membership-changed");
     boolean wasMember = config.get(self) != null;
     config = r.membership();
+    history.put(config.version(), config);
     if (wasMember && config.get(self) == null) {
       marks.hit("H7.removed-self");
     }

@@ -1,18 +1,21 @@
 package raftsimple.ingress;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi.MembershipChange;
 import raftsimple.bus.BusApi.Query;
+import raftsimple.bus.BusApi.SubmitOutcome;
 import raftsimple.config.NodeConfig;
 
 /**
- * {@code GET /cluster} and membership (CONTRACT "Membership"). Membership changes are not built
- * yet: both routes answer 501 {@code NOT_IMPLEMENTED}, and already read the body with the client
- * limit, so the later change only replaces {@link #addMember} and {@link #removeMember}.
+ * {@code GET /cluster} and membership (CONTRACT "Membership"): changes go to the log verticle,
+ * which commits them through the log as system entries.
  */
 final class ClusterRoutes {
   private final NodeConfig config;
@@ -38,11 +41,67 @@ final class ClusterRoutes {
         .map(Reply::ok);
   }
 
+  /**
+   * {@code POST /cluster/members {"id", "url", "role"}}: 201 once the change is committed, 200 when
+   * the membership already was so (nothing written); see docs/PROTOCOL.md §11.
+   */
   private Future<Reply> addMember(RoutingContext ctx) {
-    return Future.succeededFuture(Errors.notImplemented("adding a member is not implemented yet"));
+    JsonNode body;
+    try {
+      Buffer b = ctx.body().buffer();
+      body = Payloads.parse(b == null ? new byte[0] : b.getBytes()).tree();
+    } catch (Payloads.BadPayload e) {
+      return Future.succeededFuture(Errors.badRequest(e.getMessage()));
+    }
+    if (!body.isObject() || !body.path("id").isTextual() || !body.path("url").isTextual()
+        || (body.has("role") && !body.get("role").isTextual())) {
+      return Future.succeededFuture(Errors.badRequest(
+          "expected {\"id\": string, \"url\": string, \"role\": \"voter\" | \"read-only\"}"));
+    }
+    String role = body.has("role") ? body.get("role").asText() : "voter";
+    return change(new MembershipChange("add", body.get("id").asText(), body.get("url").asText(), role));
   }
 
+  /** {@code DELETE /cluster/members/{id}}: 200 once the removal is committed. */
   private Future<Reply> removeMember(RoutingContext ctx) {
-    return Future.succeededFuture(Errors.notImplemented("removing a member is not implemented yet"));
+    return change(new MembershipChange("remove", ctx.pathParam("id"), null, null))
+        .map(r -> r.status() == 201 ? Reply.of(200, r.body()) : r);
+  }
+
+  private Future<Reply> change(MembershipChange c) {
+    if (config.readOnly()) {
+      return Future.succeededFuture(Errors.reply(403, "READ_ONLY",
+          "this node is read-only; change the membership through a voter"));
+    }
+    return bus.request(Addresses.LOG_MEMBERSHIP, c, config.limits().requestTimeoutMs() + 1_000,
+        SubmitOutcome.class).map(ClusterRoutes::membershipReply);
+  }
+
+  static Reply membershipReply(SubmitOutcome o) {
+    switch (o.kind()) {
+      case COMMITTED: {
+        ObjectNode body = Reply.object();
+        body.setAll((ObjectNode) o.result());
+        if (o.txid() != null) {
+          body.put("txid", o.txid().hex());
+          body.put("index", o.index());
+        }
+        return Reply.of(o.txid() == null ? 200 : 201, body);
+      }
+      case REJECTED:
+        return Errors.reply(409, "MEMBERSHIP_CONFLICT", o.reason());
+      case UNAVAILABLE:
+        return Outcomes.reply(o);
+      default: {
+        int status = switch (String.valueOf(o.code())) {
+          case "BAD_REQUEST" -> 400;
+          case "NOT_FOUND" -> 404;
+          case "READ_ONLY" -> 403;
+          case "MEMBERSHIP_CONFLICT" -> 409;
+          default -> 503;
+        };
+        return Errors.reply(status, o.code() == null ? "UNAVAILABLE" : o.code(), o.reason());
+      }
+    }
   }
 }

@@ -25,16 +25,38 @@ final class Applier {
   private final ArrayDeque<LogEntry> waiting = new ArrayDeque<>();
   private boolean inFlight;
   private long appliedIndex;
+  /** Index of the last entry handed over (queued or in flight). */
+  private long lastQueued;
   private Runnable onIdle;
+  /** Told about every applied batch before the next one is sent (snapshots hook in here). */
+  BiConsumer<List<LogEntry>, Long> afterBatch = (batch, index) -> { };
 
   Applier(EventBus bus, BiConsumer<LogEntry, BusApi.Outcome> onOutcome) {
     this.bus = bus;
     this.onOutcome = onOutcome;
   }
 
+  /** Hands over newly committed entries; ones already applied (or covered by a snapshot) are skipped. */
   void committed(List<LogEntry> entries) {
-    waiting.addAll(entries);
+    for (LogEntry e : entries) {
+      if (e.index() > lastQueued) {
+        waiting.addLast(e);
+        lastQueued = e.index();
+      }
+    }
     pump();
+  }
+
+  /**
+   * The state machine was restored from a snapshot of the first {@code length} entries (only while
+   * idle): entries up to it are no longer to be applied.
+   */
+  void resetTo(long length) {
+    appliedIndex = Math.max(appliedIndex, length);
+    lastQueued = Math.max(lastQueued, length);
+    while (!waiting.isEmpty() && waiting.peekFirst().index() <= appliedIndex) {
+      waiting.pollFirst();
+    }
   }
 
   long appliedIndex() {
@@ -76,6 +98,7 @@ final class Applier {
             onOutcome.accept(batch.get(i), r.outcomes().get(i));
           }
           inFlight = false;
+          afterBatch.accept(batch, appliedIndex);
           pump();
           if (idle() && onIdle != null) {
             Runnable r2 = onIdle;

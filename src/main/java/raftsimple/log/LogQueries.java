@@ -10,6 +10,7 @@ import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.EntryStatus;
+import raftsimple.core.Membership;
 import raftsimple.core.Node;
 
 /**
@@ -81,45 +82,70 @@ final class LogQueries {
     return o;
   }
 
+  /** Members with their roles from the configuration at the head, plus what we hear of each. */
   ObjectNode cluster(Node node, long visibleLength, long nowMs) {
     ObjectNode o = JSON.objectNode();
     o.put("nodeId", config.nodeId());
+    Membership m = node.membership();
+    o.put("membershipVersion", m.version());
     ArrayNode members = o.putArray("members");
-    ObjectNode me = members.addObject();
-    me.put("id", config.nodeId());
-    me.put("url", selfUrl());
-    me.put("role", config.readOnly() ? "read-only" : "voter");
-    me.put("head", hashAt(node, visibleLength).hex());
-    me.put("length", visibleLength);
-    me.put("reachable", true);
-    me.put("self", true);
     Map<String, raftsimple.core.PeerTable.Position> positions = node.peerPositions();
-    for (NodeConfig.Peer p : config.peers()) {
-      ObjectNode m = members.addObject();
-      m.put("id", p.id());
-      m.put("url", p.url());
-      m.put("role", node.voters().contains(p.id()) ? "voter" : "read-only");
-      raftsimple.core.PeerTable.Position pos = positions.get(p.id());
-      if (pos != null) {
-        m.put("head", pos.head().hex());
-        m.put("length", pos.length());
-        m.put("lastHeardMsAgo", nowMs - pos.heardAtMs());
+    long window = Math.max(1_000, 3 * config.limits().heartbeatMs());
+    for (Membership.Member x : m.members().values()) {
+      ObjectNode e = members.addObject();
+      e.put("id", x.id());
+      e.put("url", x.id().equals(config.nodeId()) ? selfUrl() : x.url());
+      e.put("role", MembershipJson.role(x.role()));
+      if (x.id().equals(config.nodeId())) {
+        e.put("head", hashAt(node, visibleLength).hex());
+        e.put("length", visibleLength);
+        e.put("reachable", true);
+        e.put("self", true);
+        continue;
       }
-      long window = Math.max(1_000, 3 * config.limits().heartbeatMs());
-      m.put("reachable", pos != null && nowMs - pos.heardAtMs() <= window);
+      raftsimple.core.PeerTable.Position pos = positions.get(x.id());
+      if (pos != null) {
+        e.put("head", pos.head().hex());
+        e.put("length", pos.length());
+        e.put("lastHeardMsAgo", nowMs - pos.heardAtMs());
+      }
+      e.put("reachable", pos != null && nowMs - pos.heardAtMs() <= window);
     }
+    if (m.get(config.nodeId()) == null) {
+      ObjectNode me = members.addObject();
+      me.put("id", config.nodeId());
+      me.put("url", selfUrl());
+      me.put("role", "removed");
+      me.put("self", true);
+    }
+    return o;
+  }
+
+  /** The 410 body for a range that a snapshot compacted away. */
+  ObjectNode compacted(Node node) {
+    ObjectNode o = JSON.objectNode();
+    o.put("code", "COMPACTED");
+    o.put("error", "entries before index " + node.log().firstIndex()
+        + " were compacted into a snapshot");
+    o.put("firstIndex", node.log().firstIndex());
     return o;
   }
 
   ObjectNode ready(Node node, long visibleLength, long appliedIndex) {
     ObjectNode o = JSON.objectNode();
+    boolean member = node.membership().get(config.nodeId()) != null;
     boolean caughtUp = node.ready();
     boolean applied = appliedIndex >= visibleLength;
-    o.put("ready", caughtUp && applied);
+    o.put("ready", member && caughtUp && applied);
     o.put("nodeId", config.nodeId());
     o.put("length", visibleLength);
     o.put("applied", appliedIndex);
-    if (!caughtUp) {
+    if (member) {
+      o.put("role", MembershipJson.role(node.membership().get(config.nodeId()).role()));
+    }
+    if (!member) {
+      o.put("reason", "this node was removed from the cluster");
+    } else if (!caughtUp) {
       o.put("reason", "not caught up with a majority of voters");
     } else if (!applied) {
       o.put("reason", "state machine is still applying the log");

@@ -7,9 +7,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -18,35 +23,42 @@ import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.DurableState;
+import raftsimple.core.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.NodeSettings;
 import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;
+import raftsimple.storage.SnapshotStore;
 
 /**
  * The log / hash-chain verticle: owns the protocol core ({@link Node}) and drives it from the event
- * bus and a timer, confined to one event loop. Inputs: client submits and read barriers from the
- * ingress, peer messages from the transport, and a periodic tick with the monotonic clock (the head
- * timeout of seed 16a is one of the core's deadlines, checked on every tick). Outputs go through
- * {@link WriteGate}: records to the write-ahead log on a single storage worker, then messages to the
- * transport, committed entries to the state machine, answers to clients.
+ * bus and a timer, confined to one event loop. Inputs: client submits, membership changes and read
+ * barriers from the ingress, peer messages from the transport, and a periodic tick with the
+ * monotonic clock (the head timeout of seed 16a is one of the core's deadlines, checked on every
+ * tick). Outputs go through {@link WriteGate}: records to the write-ahead log on a single storage
+ * worker, then messages to the transport, committed entries to the state machine, answers to
+ * clients. {@link Snapshots} takes, serves and installs snapshots; {@link Joiner} joins a cluster.
  */
-public final class LogVerticle extends VerticleBase {
+public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private static final System.Logger LOG = System.getLogger(LogVerticle.class.getName());
   static final long TICK_MS = 10;
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final NodeConfig config;
   private final Supplier<RecordStore> storeFactory;
   private final MeterRegistry registry;
+  private final WebClientOptions peerClientOptions;
   private final long startNanos = System.nanoTime();
   private RecordStore store;
   private WorkerExecutor worker;
   private Node node;
   private WriteGate gate;
   private Applier applier;
+  private Snapshots snapshots;
   private final ClientWaiters clients = new ClientWaiters();
-  private final java.util.Map<Long, Message<Object>> reads = new java.util.HashMap<>();
+  private final Map<Long, Message<Object>> reads = new HashMap<>();
   private LogQueries queries;
   private long nextRef;
   private long visibleLength;
@@ -54,10 +66,17 @@ public final class LogVerticle extends VerticleBase {
   private Counter committedCounter;
   private DistributionSummary batchEntries;
 
+  /** Test constructor: no joining (no peer client). */
   public LogVerticle(NodeConfig config, Supplier<RecordStore> storeFactory, MeterRegistry registry) {
+    this(config, storeFactory, registry, new WebClientOptions());
+  }
+
+  public LogVerticle(NodeConfig config, Supplier<RecordStore> storeFactory, MeterRegistry registry,
+      WebClientOptions peerClientOptions) {
     this.config = config;
     this.storeFactory = storeFactory;
     this.registry = registry;
+    this.peerClientOptions = peerClientOptions;
   }
 
   @Override
@@ -65,35 +84,67 @@ public final class LogVerticle extends VerticleBase {
     LocalCodec.registerAll(vertx.eventBus());
     worker = vertx.createSharedWorkerExecutor("raftsimple-wal-" + config.nodeId(), 1);
     queries = new LogQueries(config);
-    return worker.executeBlocking(this::openAndReplay, true).compose(state -> {
-      node = new Node(settings(), state, new SecureRandom().nextLong());
-      gate = new WriteGate(store, worker, this::release, registry);
-      applier = new Applier(vertx.eventBus(), this::onOutcome);
-      registerMetrics();
-      visibleLength = node.length();
-      // Rebuild the state machine from the replayed log before serving anything.
-      applier.committed(node.log().range(node.log().firstIndex(), Integer.MAX_VALUE));
-      Future<Void> replayed = Future.future(p -> applier.whenIdle(p::complete));
-      return replayed.onSuccess(v -> {
-        registerConsumers();
-        timerId = vertx.setPeriodic(TICK_MS, id -> step(new Input.Tick(nowMs())));
-        step(new Input.Tick(nowMs()));
-        LOG.log(System.Logger.Level.INFO, "node {0}: log at length {1}, head {2}, voters {3}",
-            config.nodeId(), node.length(), node.head().hex(), node.voters());
-      });
+    SnapshotStore snapshotStore = new SnapshotStore(config.dataDir().resolve("snapshots"));
+    return worker.executeBlocking(() -> Bootstrap.open(config, storeFactory, snapshotStore), true)
+        .compose(this::withMembership)
+        .compose(boot -> {
+          store = boot.store();
+          node = new Node(settings(), boot.state(), new SecureRandom().nextLong());
+          gate = new WriteGate(store, worker, this::release, registry);
+          applier = new Applier(vertx.eventBus(), this::onOutcome);
+          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry);
+          applier.afterBatch = snapshots::applied;
+          registerMetrics();
+          visibleLength = node.length();
+          return restoreStateMachine(boot);
+        })
+        .onSuccess(v -> {
+          registerConsumers();
+          publishMembers();
+          timerId = vertx.setPeriodic(TICK_MS, id -> step(new Input.Tick(nowMs())));
+          step(new Input.Tick(nowMs()));
+          LOG.log(System.Logger.Level.INFO, "node {0}: log at length {1}, head {2}, members {3}",
+              config.nodeId(), node.length(), node.head().hex(), node.membership());
+        });
+  }
+
+  /**
+   * The configuration to start from: the one in the WAL or snapshot; else a founding member's from
+   * its config file, or (with {@code join}, or read-only with peers) the cluster's, by joining.
+   * A new one is made durable before the node is built.
+   */
+  private Future<Bootstrap.Opened> withMembership(Bootstrap.Opened boot) {
+    if (boot.state().membership() != null) {
+      return Future.succeededFuture(boot);
+    }
+    boolean joining = config.join() != null || (config.readOnly() && !config.peers().isEmpty());
+    Future<Membership> m = joining ? new Joiner(vertx, config, peerClientOptions).join()
+        : Future.succeededFuture(Bootstrap.founding(config));
+    return m.compose(membership -> worker.executeBlocking(() -> {
+      boot.store().appendAndSync(List.of(new DurableRecord.ConfigRecord(membership)));
+      boot.state().apply(new DurableRecord.ConfigRecord(membership));
+      return boot;
+    }, true)).recover(e -> {
+      boot.store().close();
+      return Future.failedFuture(e);
     });
   }
 
-  private DurableState openAndReplay() {
-    store = storeFactory.get();
-    DurableState state = new DurableState();
-    try {
-      store.replay(state::apply);
-    } catch (IllegalStateException e) {
-      throw new ReplayFailedException("node " + config.nodeId() + ": the write-ahead log in "
-          + config.dataDir() + " does not replay to a consistent state: " + e.getMessage(), e);
+  /** Restores the state machine from the snapshot (if any), then applies the log after it. */
+  private Future<Void> restoreStateMachine(Bootstrap.Opened boot) {
+    Future<Void> restored = Future.succeededFuture();
+    if (boot.snapshot() != null) {
+      restored = vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
+          new BusApi.Restore(boot.snapshot().data()), new DeliveryOptions().setSendTimeout(600_000))
+          .map(r -> {
+            applier.resetTo(boot.snapshot().length());
+            return null;
+          });
     }
-    return state;
+    return restored.compose(v -> {
+      applier.committed(node.log().range(node.log().firstIndex(), Integer.MAX_VALUE));
+      return Future.<Void>future(p -> applier.whenIdle(p::complete));
+    });
   }
 
   private NodeSettings settings() {
@@ -107,10 +158,23 @@ public final class LogVerticle extends VerticleBase {
   private void registerConsumers() {
     EventBus bus = vertx.eventBus();
     bus.<BusApi.Submit>localConsumer(Addresses.LOG_SUBMIT, this::onSubmit);
+    bus.<BusApi.MembershipChange>localConsumer(Addresses.LOG_MEMBERSHIP, this::onMembership);
     bus.<BusApi.ReadBarrier>localConsumer(Addresses.LOG_READ_BARRIER, this::onReadBarrier);
     bus.<BusApi.Query>localConsumer(Addresses.LOG_QUERY, this::onQuery);
-    bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN,
-        m -> step(new Input.Receive(m.body())));
+    bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
+  }
+
+  private void onPeer(raftsimple.core.msg.Message m) {
+    // Snapshot transfer is the shell's business; the core only asks for it (docs §12).
+    if (m instanceof raftsimple.core.msg.Message.SnapshotRead r) {
+      if (node.membership().get(r.from()) != null && r.to().equals(config.nodeId())) {
+        snapshots.onRead(r);
+      }
+    } else if (m instanceof raftsimple.core.msg.Message.SnapshotData d) {
+      snapshots.onData(d);
+    } else {
+      step(new Input.Receive(m));
+    }
   }
 
   private long nowMs() {
@@ -118,7 +182,8 @@ public final class LogVerticle extends VerticleBase {
   }
 
   /** Runs one input through the core; a failed invariant stops the node (STYLE rule 7). */
-  private void step(Input in) {
+  @Override
+  public void step(Input in) {
     Effects fx;
     try {
       fx = node.step(in);
@@ -129,6 +194,9 @@ public final class LogVerticle extends VerticleBase {
     if (in instanceof Input.Tick t) {
       clients.expire(t.nowMs(), "no quorum committed the entry within "
           + config.limits().requestTimeoutMs() + " ms; it may still commit later");
+    }
+    if (fx.snapshotFetch != null) {
+      snapshots.fetch(fx.snapshotFetch);
     }
     if (!fx.isEmpty()) {
       gate.submit(fx);
@@ -143,6 +211,27 @@ public final class LogVerticle extends VerticleBase {
     step(new Input.Submit(ref, s.wallMs(), s.payload(), s.idempotencyKey()));
   }
 
+  /** A membership change becomes a system entry, committed like any other (docs §11). */
+  @SuppressWarnings("unchecked")
+  private void onMembership(Message<BusApi.MembershipChange> m) {
+    Membership.Change change;
+    try {
+      change = MembershipRequests.toChange(m.body(), node.membership());
+    } catch (MembershipRequests.Refusal e) {
+      m.reply(new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.REFUSED, null, 0, null, null,
+          e.code, e.getMessage()));
+      return;
+    }
+    if (change == null) { // already so: answer with the current membership, write nothing
+      m.reply(MembershipRequests.committed(null, node.membership()));
+      return;
+    }
+    long ref = ++nextRef;
+    clients.add(ref, (Message<Object>) (Message<?>) m, nowMs() + config.limits().requestTimeoutMs());
+    step(new Input.Submit(ref, System.currentTimeMillis(),
+        raftsimple.core.SystemEntries.encode(change), null));
+  }
+
   @SuppressWarnings("unchecked")
   private void onReadBarrier(Message<BusApi.ReadBarrier> m) {
     long ref = ++nextRef;
@@ -154,7 +243,13 @@ public final class LogVerticle extends VerticleBase {
     BusApi.Query q = m.body();
     switch (q.kind()) {
       case HEAD -> m.reply(queries.head(node, visibleLength));
-      case LOG -> m.reply(queries.log(node, visibleLength, q.from(), q.limit()));
+      case LOG -> {
+        if (q.from() < node.log().firstIndex() && node.log().baseLength() > 0) {
+          m.fail(410, queries.compacted(node).toString());
+        } else {
+          m.reply(queries.log(node, visibleLength, q.from(), q.limit()));
+        }
+      }
       case CLUSTER -> m.reply(queries.cluster(node, visibleLength, nowMs()));
       case READY -> m.reply(queries.ready(node, visibleLength, applier.appliedIndex()));
       case ENTRY -> {
@@ -170,7 +265,7 @@ public final class LogVerticle extends VerticleBase {
   private void release(Effects fx) {
     EventBus bus = vertx.eventBus();
     for (raftsimple.core.msg.Message m : fx.send) {
-      bus.send(Addresses.PEER_OUT, m);
+      bus.send(Addresses.PEER_OUT, m, LOCAL);
     }
     if (!fx.committed.isEmpty()) {
       visibleLength = fx.committed.get(fx.committed.size() - 1).index();
@@ -198,11 +293,65 @@ public final class LogVerticle extends VerticleBase {
       if (m != null) {
         m.fail(503, f.reason());
       }
+    } else if (e instanceof ClientEvent.SystemApplied s) {
+      onSystemApplied(s);
+    } else if (e instanceof ClientEvent.QueueDropped d) {
+      for (Hash txid : d.txids()) {
+        clients.complete(txid, new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.UNAVAILABLE, txid,
+            0, null, null, "UNAVAILABLE", "this node installed a snapshot; poll the entry's status"));
+      }
     }
   }
 
+  private void onSystemApplied(ClientEvent.SystemApplied s) {
+    if (s.ok()) {
+      LOG.log(System.Logger.Level.INFO, "node {0}: membership is now {1}", config.nodeId(),
+          node.membershipAt(s.index()));
+      publishMembers();
+      if (node.membership().get(config.nodeId()) == null) {
+        LOG.log(System.Logger.Level.WARNING, "node {0} was removed from the cluster; it no longer "
+            + "takes part (GET /ready answers 503)", config.nodeId());
+      }
+    }
+    clients.complete(s.txid(), s.ok()
+        ? MembershipRequests.committed(s, node.membershipAt(s.index()))
+        : new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.REJECTED, s.txid(), s.index(), null,
+            null, "MEMBERSHIP_CONFLICT", s.reason()));
+  }
+
+  /** Tells the transport and ingress (this node only) who the members are. */
+  private void publishMembers() {
+    Membership m = node.membership();
+    vertx.eventBus().publish(Addresses.MEMBERS,
+        new BusApi.Members(m.version(), List.copyOf(m.members().values())), LOCAL);
+  }
+
   private void onOutcome(LogEntry entry, BusApi.Outcome outcome) {
-    clients.complete(entry.txid(), BusApi.SubmitOutcome.of(outcome));
+    if (!raftsimple.core.SystemEntries.isSystem(entry.entry().payload())) {
+      clients.complete(entry.txid(), BusApi.SubmitOutcome.of(outcome));
+    }
+  }
+
+  @Override
+  public Node node() {
+    return node;
+  }
+
+  @Override
+  public Applier applier() {
+    return applier;
+  }
+
+  @Override
+  public void compactWal(long length) {
+    worker.executeBlocking(() -> store.compactBefore(length), true).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(System.Logger.Level.WARNING, "compacting the WAL failed: {0}", String.valueOf(ar.cause()));
+      } else if (ar.result() > 0) {
+        LOG.log(System.Logger.Level.INFO, "node {0}: deleted {1} WAL segment(s) covered by the snapshot at {2}",
+            config.nodeId(), ar.result(), length);
+      }
+    });
   }
 
   private void registerMetrics() {
@@ -213,6 +362,8 @@ public final class LogVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99).register(registry);
     Gauge.builder("raftsimple_log_length", this, v -> v.visibleLength)
         .description("Committed log length").register(registry);
+    Gauge.builder("raftsimple_log_first_index", this, v -> v.node == null ? 0 : v.node.log().firstIndex())
+        .description("First log index still held (entries before it are in a snapshot)").register(registry);
     Gauge.builder("raftsimple_queued_entries", this, v -> v.node == null ? 0 : v.node.queued())
         .description("This node's client entries waiting to commit").register(registry);
     Gauge.builder("raftsimple_waiting_clients", this, v -> v.clients.size())
@@ -223,6 +374,9 @@ public final class LogVerticle extends VerticleBase {
   public Future<?> stop() {
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
+    }
+    if (snapshots != null) {
+      snapshots.close();
     }
     if (gate == null) {
       return closeStore();
@@ -245,11 +399,6 @@ public final class LogVerticle extends VerticleBase {
       store.close();
       return null;
     }, true).eventually(() -> worker.close());
-  }
-
-  /** For tests: the core, to inspect (never to step from outside the event loop). */
-  Node node() {
-    return node;
   }
 
   /** For tests and metrics: how many committed entries are visible. */

@@ -20,6 +20,14 @@ public interface RecordStore extends AutoCloseable {
    */
   long appendAndSync(List<DurableRecord> records);
 
+  /**
+   * Drops stored records that a durable snapshot of the first {@code snapshotLength} entries made
+   * unnecessary (whole segments at a time); returns how many files were removed.
+   */
+  default int compactBefore(long snapshotLength) {
+    return 0;
+  }
+
   @Override
   void close();
 }

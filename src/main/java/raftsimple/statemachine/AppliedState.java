@@ -217,6 +217,17 @@ public final class AppliedState {
   }
 
   /**
+   * Captures the state at {@link #appliedIndex()} now and returns a task producing the same bytes
+   * {@link #snapshot} would have, safe to run on another thread while applies continue.
+   */
+  public java.util.function.Supplier<byte[]> snapshotLater() {
+    long index = appliedIndex;
+    LinkedHashMap<String, Remembered> table = new LinkedHashMap<>(idempotency);
+    java.util.function.Supplier<byte[]> machineBytes = machine.snapshotLater();
+    return () -> AppliedStateSnapshot.encode(index, table, machineBytes.get());
+  }
+
+  /**
    * Replaces everything with a {@link #snapshot}. The bytes are checked before the user's {@code
    * restore} is called; this object changes only after it returned. A table larger than this node's
    * {@code idempotencyKeysMax} is cut down oldest-first, as if the keys had been evicted.

@@ -200,6 +200,20 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public byte[] snapshot() {
+    return encode(data);
+  }
+
+  /**
+   * Copies the sorted map (linear: TreeMap builds from sorted input) and serializes the copy later.
+   * Stored values are never mutated (see the class invariants), so sharing them is safe.
+   */
+  @Override
+  public java.util.function.Supplier<byte[]> snapshotLater() {
+    TreeMap<String, JsonNode> copy = new TreeMap<>(data);
+    return () -> encode(copy);
+  }
+
+  private static byte[] encode(Map<String, JsonNode> data) {
     ObjectNode root = Json.NODES.objectNode();
     root.put("format", SNAPSHOT_FORMAT);
     root.put("version", SNAPSHOT_VERSION);

@@ -39,5 +39,17 @@ public interface StateMachine {
 
   byte[] snapshot();
 
+  /**
+   * Captures the current state and returns a task that produces its {@link #snapshot} bytes. The
+   * task may run on another thread while {@link #apply} goes on, so it must only read what it
+   * captured. The default serializes at once on the calling thread (correct, but applies wait for
+   * it); machines with a large state override it with a cheap copy (the KV machine copies its
+   * sorted map in linear time and serializes the copy in the background).
+   */
+  default java.util.function.Supplier<byte[]> snapshotLater() {
+    byte[] bytes = snapshot();
+    return () -> bytes;
+  }
+
   void restore(byte[] snapshot);
 }

@@ -91,6 +91,8 @@ public final class StateMachineVerticle extends VerticleBase {
     ready.add(listen(bus, Addresses.SM_APPLY, this::onApply));
     ready.add(listen(bus, Addresses.SM_READ, this::onRead));
     ready.add(listen(bus, Addresses.SM_IDEMPOTENCY, this::onIdempotency));
+    ready.add(listen(bus, Addresses.SM_SNAPSHOT, this::onSnapshot));
+    ready.add(listen(bus, Addresses.SM_RESTORE, this::onRestore));
     return Future.all(ready);
   }
 
@@ -169,6 +171,42 @@ public final class StateMachineVerticle extends VerticleBase {
       waiting.computeIfAbsent(r.minIndex(), k -> new LinkedHashMap<>()).put(timer, m);
       waitingCount++;
     }
+  }
+
+  /** Captures the state now; serializes it on a worker so applies go on meanwhile. */
+  private void onSnapshot(Message<Object> m) {
+    long index = state.appliedIndex();
+    java.util.function.Supplier<byte[]> task;
+    try {
+      task = state.snapshotLater();
+    } catch (Exception | Error e) {
+      LOG.log(System.Logger.Level.ERROR, "state machine failed to snapshot at index " + index, e);
+      m.fail(500, "state machine failed to snapshot: " + e);
+      return;
+    }
+    vertx.executeBlocking(task::get, false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        m.reply(new BusApi.SnapshotBytes(index, ar.result()));
+      } else {
+        LOG.log(System.Logger.Level.ERROR, "state machine failed to snapshot at index " + index, ar.cause());
+        m.fail(500, "state machine failed to snapshot: " + ar.cause());
+      }
+    });
+  }
+
+  private void onRestore(Message<Object> m) {
+    if (!(m.body() instanceof BusApi.Restore r)) {
+      m.fail(400, "expected " + BusApi.Restore.class.getName() + ", got " + typeOf(m.body()));
+      return;
+    }
+    try {
+      state.restore(r.data());
+    } catch (IllegalArgumentException e) {
+      m.fail(400, "snapshot refused: " + e.getMessage());
+      return;
+    }
+    m.reply(state.appliedIndex());
+    answerReads();
   }
 
   private void onIdempotency(Message<Object> m) {

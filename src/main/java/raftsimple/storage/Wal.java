@@ -72,6 +72,11 @@ public final class Wal implements Closeable {
   @FunctionalInterface
   public interface RecordVisitor {
     void visit(byte[] record);
+
+    /** The same, told which segment the record is in (for callers that compact by segment). */
+    default void visit(long segment, byte[] record) {
+      visit(record);
+    }
   }
 
   /** Where replay cut the last segment and why. */
@@ -261,6 +266,8 @@ public final class Wal implements Closeable {
   private static final class Replay {
     private final Path dir;
     private final RecordVisitor visitor;
+    /** The segment being replayed. */
+    private long segment;
     private final SegmentReader reader = new SegmentReader();
     long records;
     long recordBytes;
@@ -274,6 +281,7 @@ public final class Wal implements Closeable {
 
     /** A segment that is not the last: it must be perfect. */
     void sealed(long number) throws IOException {
+      segment = number;
       Path file = segmentPath(dir, number);
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
         reader.reset(ch, ch.size());
@@ -309,6 +317,7 @@ public final class Wal implements Closeable {
     }
 
     private long replayLast(Path file, long number, FileChannel ch) throws IOException {
+      segment = number;
       String bad = checkHeader(number);
       if (bad != null) {
         if (!neverSynced(number)) {
@@ -342,7 +351,7 @@ public final class Wal implements Closeable {
     private void deliver(byte[] record) {
       records++;
       recordBytes += record.length;
-      visitor.visit(record);
+      visitor.visit(segment, record);
     }
 
     /** Null when the header is exactly right for segment {@code number}; else what is wrong. */

@@ -52,14 +52,52 @@ public final class HttpsTransportVerticle extends VerticleBase {
         new WebClientOptions(clientOptions).setKeepAlive(true).setConnectTimeout(2_000).setIdleTimeout(60),
         new PoolOptions().setHttp1MaxSize(2));
     for (NodeConfig.Peer p : config.peers()) {
-      urls.put(p.id(), p.url());
-      outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
-          batch -> post(p.url(), batch)));
+      addPeer(p.id(), p.url());
     }
     EventBus bus = vertx.eventBus();
+    bus.<BusApi.Members>localConsumer(Addresses.MEMBERS, m -> onMembers(m.body()));
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
     bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onInbound);
-    return Future.succeededFuture();
+    // The log verticle started first and knows the membership (possibly changed since the config
+    // file was written): start from it.
+    return bus.<com.fasterxml.jackson.databind.node.ObjectNode>request(Addresses.LOG_QUERY,
+            new BusApi.Query(BusApi.Query.Kind.CLUSTER, null, 0, 0),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(10_000))
+        .onSuccess(reply -> {
+          java.util.List<raftsimple.core.Membership.Member> ms = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode m : reply.body().path("members")) {
+            ms.add(new raftsimple.core.Membership.Member(m.path("id").asText(),
+                m.path("url").asText(), raftsimple.core.Membership.Role.VOTER));
+          }
+          onMembers(new BusApi.Members(reply.body().path("membershipVersion").asLong(), ms));
+        })
+        .otherwiseEmpty();
+  }
+
+  private void addPeer(String id, String url) {
+    urls.put(id, url);
+    outboxes.put(id, new PeerOutbox(vertx, id, QUEUE_MAX, BATCH_MAX, batch -> post(url, batch)));
+  }
+
+  /**
+   * The membership changed (docs/PROTOCOL.md §11): talk to exactly the current members, at the URLs
+   * the cluster agreed on. A member whose URL is unknown here (the founding configuration written
+   * by another node) keeps the URL from this node's config.
+   */
+  private void onMembers(BusApi.Members members) {
+    java.util.Set<String> current = new java.util.TreeSet<>();
+    for (raftsimple.core.Membership.Member m : members.members()) {
+      if (m.id().equals(config.nodeId())) {
+        continue;
+      }
+      current.add(m.id());
+      String url = m.url().isEmpty() ? urls.get(m.id()) : m.url();
+      if (url != null && !url.equals(urls.get(m.id()))) {
+        addPeer(m.id(), url);
+      }
+    }
+    outboxes.keySet().retainAll(current);
+    urls.keySet().retainAll(current);
   }
 
   private void onOutbound(Message<raftsimple.core.msg.Message> m) {
