@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.Node;
 import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;
 import raftsimple.core.msg.Message;
 
@@ -264,18 +265,28 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     }
   }
 
+  /**
+   * Steps one node and checks. The trace line comes after the step so it can show the step's
+   * effects; ticks that did nothing are left out (they would fill the trace).
+   */
   @Override
   public void step(SimNode n, Input in) {
     steps++;
-    trace.add(events.nowMs(), n.id, kind(in), in);
+    Effects fx;
     try {
-      n.step(in);
+      fx = n.step(in);
     } catch (SimFailure f) {
+      trace.add(events.nowMs(), n.id, kind(in), in);
       throw f;
     } catch (RuntimeException e) {
+      trace.add(events.nowMs(), n.id, kind(in), in);
       SimFailure f = new SimFailure("node-invariant", n.id + " threw " + e);
       f.initCause(e);
       throw f;
+    }
+    if (!(in instanceof Input.Tick) || !fx.isEmpty()) {
+      trace.add(events.nowMs(), n.id, kind(in), in,
+          Trace.effects(fx.persist.size(), fx.send.size(), fx.committed.size(), fx.client.size()));
     }
     checkers.check(n);
   }

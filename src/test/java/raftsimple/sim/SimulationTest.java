@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 class SimulationTest {
-  static final int DEFAULT_SEEDS = 600;
+  static final int DEFAULT_SEEDS = 8_000;
 
   @Test
   void swarm() {
