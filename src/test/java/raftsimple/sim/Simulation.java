@@ -87,6 +87,10 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       checkers.atEnd();
     } catch (SimFailure f) {
       failure = f;
+    } catch (RuntimeException e) {
+      // A bug in the simulator itself: still report the seed, options and trace.
+      failure = new SimFailure("simulator", e.toString());
+      failure.initCause(e);
     }
     collectMarks();
     return new Verdict(seed, options, sabotage, failure, trace.last(200), stats(), marks);
@@ -217,7 +221,13 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
 
   private void boot(SimNode n) {
     clock.newIncarnation(n.index);
-    n.start(random.nextLong());
+    try {
+      n.start(random.nextLong());
+    } catch (RuntimeException e) {
+      SimFailure f = new SimFailure("restart", n.id + " could not rebuild from its disk: " + e);
+      f.initCause(e);
+      throw f;
+    }
     trace(n.id, "start", "length=" + n.node().length() + " records=" + n.disk.issued());
     checkers.restarted(n);
     step(n, new Input.Tick(clock.monoMs(n.index, events.nowMs())));
