@@ -77,8 +77,12 @@ final class TestCluster {
     nodes.remove(id);
   }
 
+  /** Sees every step and its effects (the scenario runner prints them). */
+  java.util.function.BiConsumer<String, Object[]> listener = (id, stepAndEffects) -> { };
+
   Effects step(String id, Input in) {
     Effects fx = nodes.get(id).step(in);
+    listener.accept(id, new Object[] {in, fx});
     disks.get(id).addAll(fx.persist);
     wire.addAll(fx.send);
     clientEvents.addAll(fx.client);

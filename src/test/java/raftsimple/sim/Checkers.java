@@ -42,6 +42,8 @@ final class Checkers {
   private final List<Hash> chain = new ArrayList<>();
   /** Bit {@code i}: index {@code i} of the global chain ends a batch (an instance's value). */
   private final java.util.BitSet boundaries = new java.util.BitSet();
+  /** Indexes 1..boundariesKnown have their bit in {@link #boundaries}. */
+  private long boundariesKnown;
   private final Map<Hash, Long> txidIndex = new HashMap<>();
   /** Payload text → the nodes it was submitted to. */
   private final Map<String, TreeSet<String>> submitted = new HashMap<>();
@@ -131,23 +133,19 @@ final class Checkers {
     chain.add(e.hash());
   }
 
-  /** Every durable index is definitively inside or at the end of a batch; all nodes must agree. */
+  /**
+   * Every durable index is definitively inside or at the end of its batch (commit records hold whole
+   * batches), so all nodes must agree on it. Recorded when the index joins the global chain.
+   */
   private void checkBoundary(SimNode n, CommittedLog log, long i) {
     boolean end = log.isBoundary(i);
-    if (i == chain.size() && !boundaryKnown(i)) {
+    if (i > boundariesKnown) {
       boundaries.set((int) i, end);
-      boundaryCount = (int) i;
+      boundariesKnown = i;
     } else if (boundaries.get((int) i) != end) {
       throw new SimFailure("agreement", n.id + (end ? " ends" : " does not end") + " a batch at index "
           + i + " unlike the cluster: two different values were decided on one instance");
     }
-  }
-
-  /** Indexes 1..boundaryCount have a recorded boundary bit. */
-  private int boundaryCount;
-
-  private boolean boundaryKnown(long i) {
-    return i <= boundaryCount;
   }
 
   /** {@code n} released a committed entry to the client waiting for it. */

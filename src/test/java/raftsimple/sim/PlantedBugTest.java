@@ -3,7 +3,10 @@ package raftsimple.sim;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -39,22 +42,20 @@ class PlantedBugTest {
   @Test
   void survey() {
     int n = Integer.getInteger("planted.survey", 0);
-    Object[][] bugs = {
-      {Sabotage.DOUBLE_VOTE, (Consumer<SwarmOptions>) o -> { }},
-      {Sabotage.SEND_BEFORE_DURABLE, (Consumer<SwarmOptions>) PlantedBugTest::crashy},
-      {Sabotage.PROMISE_REPORTS_DURABLE_ONLY, (Consumer<SwarmOptions>) PlantedBugTest::slowDisk},
-    };
+    Map<Sabotage, Consumer<SwarmOptions>> bugs = new EnumMap<>(Sabotage.class);
+    bugs.put(Sabotage.DOUBLE_VOTE, o -> { });
+    bugs.put(Sabotage.SEND_BEFORE_DURABLE, PlantedBugTest::crashy);
+    bugs.put(Sabotage.PROMISE_REPORTS_DURABLE_ONLY, PlantedBugTest::slowDisk);
     String only = System.getProperty("planted.only", "");
-    for (Object[] b : bugs) {
-      Sabotage bug = (Sabotage) b[0];
+    for (Map.Entry<Sabotage, Consumer<SwarmOptions>> b : bugs.entrySet()) {
+      Sabotage bug = b.getKey();
+      Consumer<SwarmOptions> own = b.getValue();
       if (!only.isEmpty() && !bug.name().equals(only)) {
         continue;
       }
-      @SuppressWarnings("unchecked")
-      Consumer<SwarmOptions> own = (Consumer<SwarmOptions>) b[1];
       for (boolean tweak : new boolean[] {false, true}) {
         int caught = 0;
-        java.util.Map<String, Integer> by = new java.util.TreeMap<>();
+        Map<String, Integer> by = new TreeMap<>();
         for (long seed = 1; seed <= n; seed++) {
           Verdict v = new Simulation(seed, bug, tweak ? own : o -> { }, 1, false).run();
           if (!v.ok()) {

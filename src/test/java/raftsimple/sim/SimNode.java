@@ -45,6 +45,7 @@ final class SimNode {
   private final SwarmOptions options;
   private final Sabotage sabotage;
   private Sink sink;
+  private Runnable crashHook;
   private Node node;
   /** Bumped by every crash and restart, so that events of a dead process are ignored. */
   int incarnation;
@@ -107,8 +108,6 @@ final class SimNode {
     releaseDurable();
     return fx;
   }
-
-  private Runnable crashHook;
 
   /** The simulation's crash procedure, used for crashes right after a persist. */
   void onCrashAfterPersist(Runnable crashHook) {

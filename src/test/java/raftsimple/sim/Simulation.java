@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.Node;
 import raftsimple.core.msg.ClientEvent;
+import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;
 import raftsimple.core.msg.Message;
 
@@ -86,6 +87,10 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       checkers.atEnd();
     } catch (SimFailure f) {
       failure = f;
+    } catch (RuntimeException e) {
+      // A bug in the simulator itself: still report the seed, options and trace.
+      failure = new SimFailure("simulator", e.toString());
+      failure.initCause(e);
     }
     collectMarks();
     return new Verdict(seed, options, sabotage, failure, trace.last(200), stats(), marks);
@@ -216,7 +221,13 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
 
   private void boot(SimNode n) {
     clock.newIncarnation(n.index);
-    n.start(random.nextLong());
+    try {
+      n.start(random.nextLong());
+    } catch (RuntimeException e) {
+      SimFailure f = new SimFailure("restart", n.id + " could not rebuild from its disk: " + e);
+      f.initCause(e);
+      throw f;
+    }
     trace(n.id, "start", "length=" + n.node().length() + " records=" + n.disk.issued());
     checkers.restarted(n);
     step(n, new Input.Tick(clock.monoMs(n.index, events.nowMs())));
@@ -264,18 +275,28 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     }
   }
 
+  /**
+   * Steps one node and checks. The trace line comes after the step so it can show the step's
+   * effects; ticks that did nothing are left out (they would fill the trace).
+   */
   @Override
   public void step(SimNode n, Input in) {
     steps++;
-    trace.add(events.nowMs(), n.id, kind(in), in);
+    Effects fx;
     try {
-      n.step(in);
+      fx = n.step(in);
     } catch (SimFailure f) {
+      trace.add(events.nowMs(), n.id, kind(in), in);
       throw f;
     } catch (RuntimeException e) {
+      trace.add(events.nowMs(), n.id, kind(in), in);
       SimFailure f = new SimFailure("node-invariant", n.id + " threw " + e);
       f.initCause(e);
       throw f;
+    }
+    if (!(in instanceof Input.Tick) || !fx.isEmpty()) {
+      trace.add(events.nowMs(), n.id, kind(in), in,
+          Trace.effects(fx.persist.size(), fx.send.size(), fx.committed.size(), fx.client.size()));
     }
     checkers.check(n);
   }

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * parts (message records, strings), so the hot path only stores references.
  */
 final class Trace {
-  private record Line(long simMs, String node, String kind, Object detail) {}
+  private record Line(long simMs, String node, String kind, Object detail, long effects) {}
 
   private final Line[] ring;
   private long count;
@@ -23,7 +23,12 @@ final class Trace {
   }
 
   void add(long simMs, String node, String kind, Object detail) {
-    Line l = new Line(simMs, node, kind, detail);
+    add(simMs, node, kind, detail, 0);
+  }
+
+  /** {@code effects}: see {@link #effects}; rendered as a suffix when non-zero. */
+  void add(long simMs, String node, String kind, Object detail, long effects) {
+    Line l = new Line(simMs, node, kind, detail, effects);
     ring[(int) (count++ % ring.length)] = l;
     if (echo) {
       System.out.println(render(l));
@@ -57,9 +62,19 @@ final class Trace {
     return d.toString();
   }
 
+  /** Packs a step's effect counts (records written, messages, committed entries, client events). */
+  static long effects(int writes, int sends, int commits, int clients) {
+    return ((long) Math.min(writes, 0xffff) << 48) | ((long) Math.min(sends, 0xffff) << 32)
+        | ((long) Math.min(commits, 0xffff) << 16) | Math.min(clients, 0xffff);
+  }
+
   private static String render(Line l) {
     Object d = l.detail instanceof Supplier<?> s ? s.get() : l.detail;
-    return String.format("t=%-7d %-3s %-9s %s", l.simMs, l.node, l.kind,
-        detail(d));
+    String fx = "";
+    if (l.effects != 0) {
+      fx = "  => w" + (l.effects >>> 48) + " s" + ((l.effects >>> 32) & 0xffff) + " c"
+          + ((l.effects >>> 16) & 0xffff) + " e" + (l.effects & 0xffff);
+    }
+    return String.format("t=%-7d %-3s %-9s %s%s", l.simMs, l.node, l.kind, detail(d), fx);
   }
 }

@@ -8,11 +8,14 @@ import raftsimple.core.msg.Input;
 import raftsimple.core.msg.Message;
 import raftsimple.core.msg.Proposal;
 
-/** Short, stable renderings of inputs and messages for trace lines (hashes as 8 hex digits). */
-final class TraceFormat {
+/**
+ * Short, stable renderings of inputs and messages for trace lines (hashes as 8 hex digits). Public
+ * so that the core scenario runner ({@code core.ScenarioTest}) prints the same way.
+ */
+public final class TraceFormat {
   private TraceFormat() {}
 
-  static String message(Message m) {
+  public static String message(Message m) {
     String pos = m.from() + ">" + m.to() + " L" + m.length() + "@" + h(m.head());
     if (m instanceof Message.Propose p) {
       return "Propose " + pos + " " + p(p.proposal());
@@ -44,7 +47,7 @@ final class TraceFormat {
     return m.toString();
   }
 
-  static String input(Input in) {
+  public static String input(Input in) {
     if (in instanceof Input.Receive r) {
       return message(r.message());
     } else if (in instanceof Input.Submit s) {
@@ -58,7 +61,7 @@ final class TraceFormat {
     return in.toString();
   }
 
-  static String client(ClientEvent e) {
+  public static String client(ClientEvent e) {
     if (e instanceof ClientEvent.Assigned a) {
       return "assigned ref=" + a.ref() + " " + h(a.txid());
     } else if (e instanceof ClientEvent.Refused r) {
@@ -75,7 +78,7 @@ final class TraceFormat {
     return p == null ? "-" : "P" + h(p.id()) + "/" + p.proposer() + "x" + p.entries().size();
   }
 
-  static String h(Hash h) {
+  public static String h(Hash h) {
     return h == null ? "-" : h.shortHex();
   }
 
