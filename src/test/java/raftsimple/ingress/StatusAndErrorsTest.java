@@ -148,17 +148,46 @@ class StatusAndErrorsTest {
   }
 
   @Test
-  void membershipChanges_are501ForNow(Vertx vertx, VertxTestContext tc) {
+  void membershipChanges_goThroughTheLogVerticle(Vertx vertx, VertxTestContext tc) {
     IngressFixture f = new IngressFixture(vertx);
+    java.util.List<raftsimple.bus.BusApi.MembershipChange> seen = new java.util.ArrayList<>();
+    f.handle(Addresses.LOG_MEMBERSHIP, m -> {
+      var c = (raftsimple.bus.BusApi.MembershipChange) m.body();
+      seen.add(c);
+      if (c.id().equals("bad")) {
+        m.reply(new raftsimple.bus.BusApi.SubmitOutcome(raftsimple.bus.BusApi.SubmitOutcome.Kind.REFUSED,
+            null, 0, null, null, "NOT_FOUND", "node bad is not a member"));
+        return;
+      }
+      var result = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      result.putObject("membership").put("version", 7);
+      m.reply(new raftsimple.bus.BusApi.SubmitOutcome(raftsimple.bus.BusApi.SubmitOutcome.Kind.COMMITTED,
+          IngressFixture.hash("t"), 7, null, result, null, null));
+    });
     f.start()
-        .compose(x -> f.post("/cluster/members", "{\"id\":\"n4\",\"url\":\"http://x\",\"role\":\"voter\"}"))
+        .compose(x -> f.post("/cluster/members", "{\"id\":\"n4\",\"url\":\"http://127.0.0.1:7004\",\"role\":\"voter\"}"))
         .compose(r1 -> f.client.delete("/cluster/members/n4").send().map(r2 -> new Object[] {r1, r2}))
+        .compose(rs -> f.client.delete("/cluster/members/bad").send().map(r3 -> new Object[] {rs[0], rs[1], r3}))
+        .compose(rs -> f.post("/cluster/members", "{\"id\":5}").map(r4 -> new Object[] {rs[0], rs[1], rs[2], r4}))
         .onComplete(tc.succeeding(rs -> tc.verify(() -> {
-          for (Object r : rs) {
-            @SuppressWarnings("unchecked")
-            var resp = (io.vertx.ext.web.client.HttpResponse<Buffer>) r;
-            assertError(resp, 501, "NOT_IMPLEMENTED");
-          }
+          @SuppressWarnings("unchecked")
+          var add = (io.vertx.ext.web.client.HttpResponse<Buffer>) rs[0];
+          assertEquals(201, add.statusCode(), add.bodyAsString());
+          assertEquals(7, add.bodyAsJsonObject().getJsonObject("membership").getInteger("version"));
+          assertEquals(7, add.bodyAsJsonObject().getInteger("index"));
+          @SuppressWarnings("unchecked")
+          var del = (io.vertx.ext.web.client.HttpResponse<Buffer>) rs[1];
+          assertEquals(200, del.statusCode(), del.bodyAsString());
+          @SuppressWarnings("unchecked")
+          var missing = (io.vertx.ext.web.client.HttpResponse<Buffer>) rs[2];
+          assertError(missing, 404, "NOT_FOUND");
+          @SuppressWarnings("unchecked")
+          var bad = (io.vertx.ext.web.client.HttpResponse<Buffer>) rs[3];
+          assertError(bad, 400, "BAD_REQUEST");
+          assertEquals("add", seen.get(0).op());
+          assertEquals("voter", seen.get(0).role());
+          assertEquals("remove", seen.get(1).op());
+          assertEquals(3, seen.size(), "a malformed body never reaches the log verticle");
           tc.completeNow();
         })));
   }
