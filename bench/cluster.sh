@@ -7,6 +7,7 @@
 #   bench/cluster.sh                          # 1, 8, 32, 128 connections, 10 s per row
 #   DURATION=20s CONNS="32 128" MODES=spread bench/cluster.sh
 #   SYSTEMS="raftsimple" bench/cluster.sh     # skip etcd
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 MODES="${MODES:-one spread}"
 SYSTEMS="${SYSTEMS:-raftsimple etcd}"

@@ -13,10 +13,10 @@ PIDS=()
 
 cleanup() {
   for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi
   done
   for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && wait "$p" 2>/dev/null || true
+    if [ -n "$p" ]; then wait "$p" 2>/dev/null || true; fi
   done
   rm -rf "$WORK"
 }
@@ -54,6 +54,7 @@ start_raftsimple() {
 {"nodeId":"$name","host":"127.0.0.1","port":$port,"dataDir":"$WORK/$name/data",
  "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000}
 JSON
+  # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of JVM options, split on purpose
   java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$JAR" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }

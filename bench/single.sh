@@ -3,6 +3,7 @@
 #   bench/single.sh                      # 1, 8, 32, 128 connections, 10 s each
 #   DURATION=20s CONNS="32 128" bench/single.sh
 # Both systems fsync every write (raftsimple group-commits; etcd batches in its raft loop).
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 need wrk wrk
 need etcd etcd-server

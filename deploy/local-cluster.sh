@@ -2,6 +2,10 @@
 # Runs a cluster of N raftsimple nodes on this machine, for development and demos.
 #
 #   deploy/local-cluster.sh start|stop|status [N]      (N: 1..9, default 3)
+#   deploy/local-cluster.sh join K [voter|read-only]   start node K (1..9) with an empty data dir,
+#                                                      joining the running cluster through n1
+#   deploy/local-cluster.sh remove K                   remove node K from the cluster (DELETE
+#                                                      /cluster/members/nK through n1), then stop it
 #
 # Environment:
 #   RUN_DIR=run          certs, configs (nK.json), data (data/nK), logs (nK.log), pids (nK.pid)
@@ -172,6 +176,47 @@ start() {
   echo "stop: $0 stop $n"
 }
 
+# join K [role]: node K's config names n1 as its join URL and has no peers (it learns them).
+join() {
+  local k=$1 role=${2:-voter}
+  [[ $role == voter || $role == read-only ]] || die "role must be voter or read-only, got '$role'"
+  running "$k" && die "n$k is already running"
+  prepare "$k"
+  local read_only=false
+  [[ $role == read-only ]] && read_only=true
+  cat >"$RUN_DIR/n$k.json" <<JSON
+{
+  "nodeId": "n$k",
+  "host": "$HOST",
+  "port": $(port_of "$k"),
+  "dataDir": "$RUN_DIR/data/n$k",
+  "join": "$(url_of 1)",
+  "readOnly": $read_only,
+  $(transport_json "$k" "$k"),
+  "tls": $(tls_json "$k")
+}
+JSON
+  rm -rf "$RUN_DIR/data/n$k"
+  : >"$RUN_DIR/n$k.pid"
+  launch "$k"
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until node_curl "$k" /health >/dev/null 2>&1; do
+    running "$k" || { echo "n$k exited; log tail:" >&2; tail -n 20 "$RUN_DIR/n$k.log" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "n$k: no /health within ${START_TIMEOUT}s" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "n$k: joined as $role; watch it: $0 status $k  or  GET $(url_of 1)/cluster"
+}
+
+# remove K: a membership change needs a certificate signed by the cluster CA (mutual TLS).
+remove() {
+  local k=$1 args=(-sS -m 10 -X DELETE)
+  [[ $TLS == 1 ]] && args+=(--cacert "$RUN_DIR/certs/ca.crt" --cert "$RUN_DIR/certs/n1.crt" --key "$RUN_DIR/certs/n1.key")
+  curl "${args[@]}" "$(url_of 1)/cluster/members/n$k"
+  echo
+  stop_one "$k"
+}
+
 stop_one() {
   local k=$1 pid waited=0
   pid=$(pid_of "$k")
@@ -224,6 +269,8 @@ main() {
     start) start "$n" ;;
     stop) stop "$n" ;;
     status) status "$n" ;;
+    join) join "$n" "${3:-voter}" ;;
+    remove) remove "$n" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

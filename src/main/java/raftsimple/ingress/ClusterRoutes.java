@@ -59,16 +59,25 @@ final class ClusterRoutes {
           "expected {\"id\": string, \"url\": string, \"role\": \"voter\" | \"read-only\"}"));
     }
     String role = body.has("role") ? body.get("role").asText() : "voter";
-    return change(new MembershipChange("add", body.get("id").asText(), body.get("url").asText(), role));
+    return change(ctx, new MembershipChange("add", body.get("id").asText(), body.get("url").asText(), role));
   }
 
   /** {@code DELETE /cluster/members/{id}}: 200 once the removal is committed. */
   private Future<Reply> removeMember(RoutingContext ctx) {
-    return change(new MembershipChange("remove", ctx.pathParam("id"), null, null))
+    return change(ctx, new MembershipChange("remove", ctx.pathParam("id"), null, null))
         .map(r -> r.status() == 201 ? Reply.of(200, r.body()) : r);
   }
 
-  private Future<Reply> change(MembershipChange c) {
+  /**
+   * With mutual TLS configured (a CA), only holders of a certificate the CA signed — members, or an
+   * operator given one by deploy/gen-certs.sh — may change the membership; plain clients may not.
+   */
+  private Future<Reply> change(RoutingContext ctx, MembershipChange c) {
+    boolean mutual = config.tls().enabled() && config.tls().caPath() != null;
+    if (mutual && PeerRoute.verifiedSubject(ctx.request()) == null) {
+      return Future.succeededFuture(Errors.reply(403, "FORBIDDEN", "membership changes need a "
+          + "client certificate signed by the cluster CA (e.g. curl --cert node.crt --key node.key)"));
+    }
     if (config.readOnly()) {
       return Future.succeededFuture(Errors.reply(403, "READ_ONLY",
           "this node is read-only; change the membership through a voter"));
