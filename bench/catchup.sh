@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Membership benchmark (issue "membership, snapshots"):
+#  1. catch-up: a 3-node cluster is loaded with ENTRIES (default 1,000,000) small KV puts; then a
+#     4th node joins with an empty data dir and we time until it reports the cluster's head
+#     (snapshot transfer + install + suffix), and check it did not replay from index 1;
+#  2. snapshot cost: p99 write latency of the same wrk load with snapshots happening during the run
+#     versus a run without any (snapshotEveryEntries larger than the run).
+#   bench/catchup.sh                      # ENTRIES=1000000
+#   ENTRIES=200000 bench/catchup.sh       # quicker
+# TLS off, fsync on. Machine caveat: 2 cores shared with the load generator and all nodes.
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+ENTRIES="${ENTRIES:-1000000}"
+need wrk wrk
+build_jar
+
+start_cluster() { # <snapshotEveryEntries> -> sets URLS and PORTS
+  local every=$1
+  PORTS=("$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)")
+  URLS=()
+  for i in 0 1 2; do
+    local peers="[" sep=""
+    for j in 0 1 2; do
+      [ "$i" = "$j" ] && continue
+      peers+="$sep{\"id\":\"c$((j + 1))\",\"url\":\"http://127.0.0.1:${PORTS[$j]}\"}"
+      sep=","
+    done
+    peers+="]"
+    mkdir -p "$WORK/c$((i + 1))"
+    cat > "$WORK/c$((i + 1)).json" <<JSON
+{"nodeId":"c$((i + 1))","host":"127.0.0.1","port":${PORTS[$i]},"dataDir":"$WORK/c$((i + 1))/data",
+ "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000,"snapshotEveryEntries":$every}
+JSON
+    java -Xms2g -Xmx4g -jar "$JAR" -conf "$WORK/c$((i + 1)).json" > "$WORK/c$((i + 1)).log" 2>&1 &
+    PIDS+=($!)
+    URLS+=("http://127.0.0.1:${PORTS[$i]}")
+  done
+  for u in "${URLS[@]}"; do wait_http "$u/health"; done
+}
+
+length_of() { curl -fsS "$1/head" | python3 -c 'import json,sys; print(json.load(sys.stdin)["length"])'; }
+
+load() { # fill the cluster to ENTRIES entries
+  local t0=$SECONDS
+  while [ "$(length_of "${URLS[0]}")" -lt "$ENTRIES" ]; do
+    BENCH_KEYS=1000000 wrk -t2 -c128 -d20s --timeout 10s -s "$BENCH_DIR/put.lua" "${URLS[0]}" >/dev/null || true
+  done
+  echo "loaded $(length_of "${URLS[0]}") entries in $((SECONDS - t0)) s"
+}
+
+stop_cluster() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  PIDS=()
+}
+
+echo "# 1. catch-up of a new member after $ENTRIES entries (3 voters on loopback, $(nproc) cores, shared)"
+start_cluster 100000
+load
+sleep 2
+cat > "$WORK/c4.json" <<JSON
+{"nodeId":"c4","host":"127.0.0.1","port":${PORTS[3]},"dataDir":"$WORK/c4/data","join":"${URLS[0]}",
+ "tls":{"enabled":false},"requestTimeoutMs":10000}
+JSON
+target=$(length_of "${URLS[0]}")
+start_ns=$(date +%s%N)
+java -Xms2g -Xmx4g -jar "$JAR" -conf "$WORK/c4.json" > "$WORK/c4.log" 2>&1 &
+PIDS+=($!)
+until curl -fsS "http://127.0.0.1:${PORTS[3]}/head" 2>/dev/null \
+    | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['length'] >= $target else 1)" 2>/dev/null; do
+  sleep 0.05
+done
+end_ns=$(date +%s%N)
+echo "new member reached length $target in $(( (end_ns - start_ns) / 1000000 )) ms (JVM start and join included)"
+grep -hE "installed the snapshot|fetching its snapshot" "$WORK/c4.log" | sed 's/^/  c4: /' || echo "WARNING: c4 did not install a snapshot"
+echo "  c4 GET /log?from=1 -> $(curl -s "http://127.0.0.1:${PORTS[3]}/log?from=1&limit=1" | cut -c1-120)"
+
+echo
+echo "# 2. p99 of writes with snapshots of a ${ENTRIES}-entry state running vs none (c=32, 60 s)"
+header
+snaps_before=$(grep -c "snapshot at length" "$WORK/c1.log" || true)
+row raftsimple snapshots 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 32 "${URLS[0]}")"
+snaps_after=$(grep -c "snapshot at length" "$WORK/c1.log" || true)
+echo "  (c1 took $((snaps_after - snaps_before)) snapshots during that run)"
+stop_cluster
+start_cluster 1000000000000
+load
+row raftsimple none 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 32 "${URLS[0]}")"
