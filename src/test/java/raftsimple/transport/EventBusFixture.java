@@ -49,6 +49,7 @@ public final class EventBusFixture implements TransportFixture {
 
   @Override
   public void start(Path dir) throws Exception {
+    QuietHazelcast.install();
     this.dir = dir;
     certs = TestCerts.generate(dir.resolve("certs"), "n1", "n2", "n3", "n4");
     strangerCerts = TestCerts.generate(dir.resolve("stranger"), "n1"); // another CA, same name
@@ -128,7 +129,8 @@ public final class EventBusFixture implements TransportFixture {
   }
 
   private Future<Void> request(Vertx from, String target, Buffer body) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(3_000)
+    // Short: the stranger's request ends by this timeout after its TLS handshake is refused.
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(1_000)
         .addHeader(ClusterIdentity.HEADER_CLUSTER, ClusterIdentity.of(configs.get(target)).clusterId());
     return from.eventBus().request(EventBusTransportVerticle.peerAddress(target), body, options)
         .mapEmpty();

@@ -115,7 +115,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private Future<?> deliver(String peer, List<raftsimple.core.msg.Message> batch) {
     Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
     return vertx.eventBus().request(peerAddress(peer), body, sendOptions)
-        .recover(e -> Future.failedFuture(describe(peer, e)));
+        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e))));
   }
 
   /** A failure as the outbox logs it: what happened and what it usually means. */
@@ -194,6 +194,20 @@ public final class EventBusTransportVerticle extends VerticleBase {
   /** How many inbound envelopes were refused for {@code why}, for tests. */
   long refused(Inbound.Refusal why) {
     return refusals.count(why);
+  }
+
+  /** A failed send as the outbox logs it: the explanation alone, no class name or stack trace. */
+  private static final class SendFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SendFailed(String message) {
+      super(message, null, false, false);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
   }
 
   @Override

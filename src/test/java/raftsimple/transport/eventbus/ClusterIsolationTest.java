@@ -30,11 +30,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.core.buffer.Buffer;
 import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
+import raftsimple.transport.WireCodec;
 import raftsimple.bus.LocalCodec;
 import raftsimple.chain.Hash;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.msg.Message;
+import raftsimple.transport.QuietHazelcast;
 import raftsimple.transport.TestCerts;
 
 /**
@@ -58,6 +62,7 @@ class ClusterIsolationTest {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
+    QuietHazelcast.install();
     this.dir = dir;
     ports.put("n1", TestCerts.freePort());
     ports.put("n2", TestCerts.freePort());
@@ -213,6 +218,22 @@ class ClusterIsolationTest {
         .compose(id -> until(n1, () -> gauge(registry) == 1).map(id))
         .compose(id -> n1.undeploy(id))
         .onComplete(tc.succeedingThenComplete());
+  }
+
+  /** A peer configured for HTTPS posts to this event-bus node: refused with 421, loudly. */
+  @Test
+  void peerMessagesOverHttps_areRefusedAsMisdirected(VertxTestContext tc) {
+    byte[] envelope = WireCodec.encode("n1", List.of(new Message.ReadQuery("n1", "n2", 0, Hash.ZERO, 1)));
+    n2.deployVerticle(new EventBusTransportVerticle(config("n2", List.of("n1")),
+            new SimpleMeterRegistry()))
+        .compose(id -> n2.eventBus().<Integer>request(Addresses.PEER_HTTP_INBOUND,
+                new BusApi.PeerHttpBody(Buffer.buffer(envelope), "CN=n1"),
+                new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
+            .compose(reply -> n2.undeploy(id).map(reply.body())))
+        .onComplete(tc.succeeding(status -> tc.verify(() -> {
+          assertEquals(421, status);
+          tc.completeNow();
+        })));
   }
 
   @Test
