@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.MessageProducer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.lang.System.Logger.Level;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -31,10 +33,13 @@ import raftsimple.transport.WireFormatException;
  * Peer transport over the clustered Vert.x event bus (docs/TRANSPORTS.md §3). Messages from the
  * log verticle ({@link Addresses#PEER_OUT}) are batched per peer by a {@link PeerOutbox} and sent,
  * as one {@link WireCodec} envelope in a {@link Buffer}, to the peer's cluster-wide address
- * {@link #peerAddress(String)} with {@code request}: the reply (or a failure within
- * {@value #SEND_TIMEOUT_MS} ms) ends the batch's flight, so batches form under load exactly as
- * over HTTPS. Inbound envelopes are judged by {@link Inbound} and their messages handed to the log
- * verticle on {@link Addresses#PEER_IN}, with {@code localOnly} delivery.
+ * {@link #peerAddress(String)}. A send is "in flight" until Vert.x has written it to the peer's
+ * connection (or failed: no such peer, connection lost, not written within
+ * {@value #SEND_TIMEOUT_MS} ms); what the log verticle sends meanwhile forms the next batch, so
+ * a slow connection (TCP back-pressure) makes batches grow instead of queues. Fire-and-forget
+ * beat request/reply in the benchmark (docs/TRANSPORTS.md §3.5): no reply to wait for, no
+ * reply handler per batch. Inbound envelopes are judged by {@link Inbound} and their messages
+ * handed to the log verticle on {@link Addresses#PEER_IN}, with {@code localOnly} delivery.
  *
  * <p>Invariants: the peer address is the only cluster-wide consumer a node registers; every
  * internal address keeps its {@code localConsumer}, and this verticle's own sends to internal
@@ -60,7 +65,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private final Map<Inbound.Refusal, Counter> refusedCounters = new EnumMap<>(Inbound.Refusal.class);
   private final RefusalLog<Inbound.Refusal> refusals =
       new RefusalLog<>(Inbound.Refusal.class, LOG, Level.WARNING);
-  private DeliveryOptions sendOptions;
+  private final Map<String, MessageProducer<Buffer>> producers = new TreeMap<>();
   private Inbound inbound;
   private MemberAudit audit;
   private long mixedTransport;
@@ -86,9 +91,10 @@ public final class EventBusTransportVerticle extends VerticleBase {
     LocalCodec.registerAll(bus);
     inbound = new Inbound(config.nodeId(), identity.clusterId(),
         config.peers().stream().map(NodeConfig.Peer::id).collect(Collectors.toSet()));
-    sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
+    DeliveryOptions sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
         .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
     for (NodeConfig.Peer p : config.peers()) {
+      producers.put(p.id(), bus.sender(peerAddress(p.id()), sendOptions));
       outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
           batch -> deliver(p.id(), batch)));
     }
@@ -114,7 +120,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
 
   private Future<?> deliver(String peer, List<raftsimple.core.msg.Message> batch) {
     Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
-    return vertx.eventBus().request(peerAddress(peer), body, sendOptions)
+    return producers.get(peer).write(body).timeout(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e))));
   }
 
@@ -125,13 +131,10 @@ public final class EventBusTransportVerticle extends VerticleBase {
           + "joined the event-bus cluster (check eventbus.members on both sides), or runs "
           + "another transport";
     }
-    if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
-      return peer + " did not answer within " + SEND_TIMEOUT_MS + " ms";
+    if (e instanceof java.util.concurrent.TimeoutException) {
+      return "the connection to " + peer + " took no batch within " + SEND_TIMEOUT_MS + " ms";
     }
-    if (e instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-      return peer + " refused the batch (" + r.failureCode() + "): " + r.getMessage();
-    }
-    return String.valueOf(e);
+    return "sending to " + peer + " failed: " + e;
   }
 
   private void onPeerMessage(Message<Object> m) {
@@ -139,14 +142,14 @@ public final class EventBusTransportVerticle extends VerticleBase {
     if (v.refusal() != null) {
       refusedCounters.get(v.refusal()).increment();
       refusals.refused(v.refusal(), "peer message refused (" + v.refusal() + "): " + v.reason());
-      m.fail(v.refusal().code, v.reason());
+      m.fail(v.refusal().code, v.reason()); // a no-op for peers' sends; answers requests
       return;
     }
     EventBus bus = vertx.eventBus();
     for (raftsimple.core.msg.Message msg : v.messages()) {
       bus.send(Addresses.PEER_IN, msg, LOCAL);
     }
-    m.reply(null);
+    m.reply(null); // peers send without a reply address; tools and tests may ask
   }
 
   /**
