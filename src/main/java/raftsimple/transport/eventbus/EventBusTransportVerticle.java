@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -131,7 +132,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
           + "joined the event-bus cluster (check eventbus.members on both sides), or runs "
           + "another transport";
     }
-    if (e instanceof java.util.concurrent.TimeoutException) {
+    if (e instanceof TimeoutException) {
       return "the connection to " + peer + " took no batch within " + SEND_TIMEOUT_MS + " ms";
     }
     return "sending to " + peer + " failed: " + e;
