@@ -7,6 +7,8 @@
 #   bench/cluster.sh                          # 1, 8, 32, 128 connections, 10 s per row
 #   DURATION=20s CONNS="32 128" MODES=spread bench/cluster.sh
 #   SYSTEMS="raftsimple" bench/cluster.sh     # skip etcd
+#   SYSTEMS="raftsimple raftsimple-eventbus etcd" bench/cluster.sh   # also raftsimple over the
+#                                             # clustered event bus (transport "eventbus")
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 MODES="${MODES:-one spread}"
@@ -14,21 +16,41 @@ SYSTEMS="${SYSTEMS:-raftsimple etcd}"
 need wrk wrk
 build_jar
 
-declare -a RURLS EURLS
-if [[ " $SYSTEMS " == *" raftsimple "* ]]; then
-  ports=("$(free_port)" "$(free_port)" "$(free_port)")
+declare -a RURLS BURLS EURLS
+declare -A SYSPIDS # system -> its server pids, for CPU per request
+# start_raftsimple_cluster <name-prefix> <transport>: three nodes on free ports; their URLs go to
+# $WORK/<name-prefix>.urls.
+# transport "eventbus": the nodes' Hazelcast members also get free ports and list each other.
+start_raftsimple_cluster() {
+  local prefix=$1 transport=$2 i j
+  local ports=("$(free_port)" "$(free_port)" "$(free_port)") hz=("$(free_port)" "$(free_port)" "$(free_port)")
   for i in 0 1 2; do
-    peers="["
+    local peers="[" extra="" members=""
     for j in 0 1 2; do
       [ "$i" = "$j" ] && continue
-      [ "$peers" != "[" ] && peers+=","
-      peers+="{\"id\":\"r$((j + 1))\",\"url\":\"http://127.0.0.1:${ports[$j]}\"}"
+      [ "$peers" != "[" ] && peers+="," && members+=","
+      peers+="{\"id\":\"$prefix$((j + 1))\",\"url\":\"http://127.0.0.1:${ports[$j]}\"}"
+      members+="\"127.0.0.1:${hz[$j]}\""
     done
     peers+="]"
-    start_raftsimple "r$((i + 1))" "${ports[$i]}" "$peers"
-    RURLS+=("http://127.0.0.1:${ports[$i]}")
+    if [ "$transport" = eventbus ]; then
+      extra="\"transport\":\"eventbus\",\"eventbus\":{\"host\":\"127.0.0.1\",\"port\":${hz[$i]},\"members\":[$members]}"
+    fi
+    start_raftsimple "$prefix$((i + 1))" "${ports[$i]}" "$peers" "$extra"
+    echo "http://127.0.0.1:${ports[$i]}" >> "$WORK/$prefix.urls"
   done
+}
+if [[ " $SYSTEMS " == *" raftsimple "* ]]; then
+  start_raftsimple_cluster r https
+  SYSPIDS[raftsimple]="${PIDS[*]: -3}"
+  mapfile -t RURLS < "$WORK/r.urls"
   for u in "${RURLS[@]}"; do wait_http "$u/health"; done
+fi
+if [[ " $SYSTEMS " == *" raftsimple-eventbus "* ]]; then
+  start_raftsimple_cluster b eventbus
+  SYSPIDS[raftsimple-eventbus]="${PIDS[*]: -3}"
+  mapfile -t BURLS < "$WORK/b.urls"
+  for u in "${BURLS[@]}"; do wait_http "$u/health"; done
 fi
 if [[ " $SYSTEMS " == *" etcd "* ]]; then
   need etcd etcd-server
@@ -38,17 +60,26 @@ if [[ " $SYSTEMS " == *" etcd "* ]]; then
     start_etcd "e$((i + 1))" "${cp[$i]}" "${pp[$i]}" "$cluster"
     EURLS+=("http://127.0.0.1:${cp[$i]}")
   done
+  SYSPIDS[etcd]="${PIDS[*]: -3}"
   for u in "${EURLS[@]}"; do wait_http "$u/health"; done
 fi
 
-echo "# 3 nodes on loopback, put ~100-byte values over 10k keys, $DURATION per row ($(nproc) cores, shared and noisy)"
+echo "# 3 nodes on loopback, put ~100-byte values over 10k keys, $DURATION per row ($(nproc) cores, shared and noisy; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
 header
 for mode in $MODES; do
   for c in $CONNS; do
     for sys in $SYSTEMS; do
-      if [ "$sys" = raftsimple ]; then urls=("${RURLS[@]}"); script=put.lua; else urls=("${EURLS[@]}"); script=etcd-put.lua; fi
+      case "$sys" in
+        raftsimple) urls=("${RURLS[@]}"); script=put.lua ;;
+        raftsimple-eventbus) urls=("${BURLS[@]}"); script=put.lua ;;
+        *) urls=("${EURLS[@]}"); script=etcd-put.lua ;;
+      esac
       if [ "$mode" = one ] || [ "$c" -lt 3 ]; then urls=("${urls[0]}"); fi
-      row "$sys" "$mode" "$c" "$(run_wrk "$script" "$c" "${urls[@]}")"
+      # shellcheck disable=SC2086 # the pid list splits on purpose
+      before=$(cpu_ms ${SYSPIDS[$sys]})
+      out=$(run_wrk "$script" "$c" "${urls[@]}")
+      # shellcheck disable=SC2086
+      row "$sys" "$mode" "$c" "$out" "$(( $(cpu_ms ${SYSPIDS[$sys]}) - before ))"
     done
   done
 done

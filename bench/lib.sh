@@ -46,13 +46,14 @@ wait_http() { # url
   return 1
 }
 
-# start_raftsimple <name> <port> <peers-json> ; TLS off (etcd's gateway is plain HTTP too), fsync on.
+# start_raftsimple <name> <port> <peers-json> [extra-keys] ; TLS off (etcd's gateway is plain HTTP
+# too), fsync on. extra-keys: more top-level JSON members, e.g. the transport and eventbus block.
 start_raftsimple() {
-  local name=$1 port=$2 peers=$3
+  local name=$1 port=$2 peers=$3 extra=${4:-}
   mkdir -p "$WORK/$name"
   cat > "$WORK/$name.json" <<JSON
 {"nodeId":"$name","host":"127.0.0.1","port":$port,"dataDir":"$WORK/$name/data",
- "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000}
+ "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000${extra:+,$extra}}
 JSON
   # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of JVM options, split on purpose
   java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$JAR" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
@@ -71,7 +72,7 @@ start_etcd() {
 }
 
 # run_wrk <script> <conns> <url...>: one wrk per url with conns/#urls connections each, in parallel;
-# prints "rps p50 p99 non2xx" where rps is summed, p50 the request-weighted mean of the p50s and
+# prints "rps p50 p99 non2xx requests" where rps is summed, p50 the request-weighted mean of the p50s and
 # p99 the worst p99 (percentiles of separate runs cannot be merged exactly).
 run_wrk() {
   local script=$1 conns=$2
@@ -94,7 +95,7 @@ for path in sys.argv[1:]:
     text = open(path).read()
     m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) rps=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) non2xx=(\d+) errors=(\d+)", text)
     if not m:
-        print("0 0 0 0", end="")
+        print("0 0 0 0 0", end="")
         sys.stderr.write("wrk failed: " + text + "\n")
         sys.exit(0)
     rows.append([float(x) for x in m.groups()])
@@ -103,7 +104,7 @@ rps = sum(r[2] for r in rows)
 p50 = sum(r[3] * r[0] for r in rows) / req if req else 0
 p99 = max(r[4] for r in rows)
 bad = int(sum(r[5] + r[6] for r in rows))
-print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad}")
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad} {req:.0f}")
 PY
 }
 
@@ -117,13 +118,29 @@ wait_jobs_wrk() {
   done
 }
 
-row() { # system mode conns "rps p50 p99 non2xx"
-  local sys=$1 mode=$2 c=$3
-  read -r rps p50 p99 bad <<< "$4"
-  printf "| %-14s | %-6s | %5s | %9s | %8s | %8s | %6s |\n" "$sys" "$mode" "$c" "$rps" "$p50" "$p99" "$bad"
+# cpu_ms <pid...>: CPU time (user + system) the processes have used so far, in milliseconds. On a
+# shared machine throughput follows whatever else runs; CPU per request is the steadier measure.
+cpu_ms() {
+  local total=0 p t hz
+  hz=$(getconf CLK_TCK)
+  for p in "$@"; do
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  echo $((total * 1000 / hz))
+}
+
+row() { # system mode conns "rps p50 p99 non2xx requests" [cpu-ms used by the servers meanwhile]
+  local sys=$1 mode=$2 c=$3 cpu=${5:-}
+  local rps p50 p99 bad reqs per="-"
+  read -r rps p50 p99 bad reqs <<< "$4"
+  if [ -n "$cpu" ] && [ "${reqs:-0}" -gt 0 ]; then
+    per=$(python3 -c "print(f'{$cpu / $reqs:.2f}')")
+  fi
+  printf "| %-19s | %-6s | %5s | %9s | %8s | %8s | %6s | %10s |\n" "$sys" "$mode" "$c" "$rps" "$p50" "$p99" "$bad" "$per"
 }
 
 header() {
-  printf "| %-14s | %-6s | %5s | %9s | %8s | %8s | %6s |\n" system mode conns "req/s" "p50 ms" "p99 ms" non2xx
-  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "----------------" "--------" "-------" "-----------" "----------" "----------" "--------"
+  printf "| %-19s | %-6s | %5s | %9s | %8s | %8s | %6s | %10s |\n" system mode conns "req/s" "p50 ms" "p99 ms" non2xx "cpu ms/req"
+  printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "---------------------" "--------" "-------" "-----------" "----------" "----------" "--------" "------------"
 }

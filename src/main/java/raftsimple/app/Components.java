@@ -11,6 +11,7 @@ import raftsimple.ingress.IngressVerticle;
 import raftsimple.log.LogVerticle;
 import raftsimple.log.WalRecordStore;
 import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.transport.eventbus.EventBusTransportVerticle;
 import raftsimple.transport.https.HttpsTransportVerticle;
 
 /**
@@ -59,7 +60,8 @@ public final class Components {
   }
 
   /**
-   * The peer transport named by {@code transport}: "https", or the fully qualified name of a
+   * The peer transport named by {@code transport}: "https", "eventbus" (the clustered event bus;
+   * {@link Main} then builds a clustered Vert.x), or the fully qualified name of a
    * verticle class with a public constructor taking {@link NodeResources} (docs/TRANSPORTS.md).
    */
   static Deployable transport(NodeResources resources) {
@@ -67,6 +69,8 @@ public final class Components {
     switch (config.transport()) {
       case "https":
         return new HttpsTransportVerticle(config, resources.tls().peerClientOptions());
+      case "eventbus":
+        return new EventBusTransportVerticle(config, resources.registry());
       default:
         try {
           Class<?> c = Class.forName(config.transport());

@@ -31,6 +31,10 @@ public final class PeerOutbox {
   private int failures;
   private boolean reachable = true;
   private long dropped;
+  /** The last failure logged; a failure is logged when the peer turns unreachable or the cause
+   * changes (e.g. "connection refused" becomes "answered 421"), so a persistent misconfiguration
+   * shows its real reason once, without a line per retry. */
+  private String lastLogged;
 
   public PeerOutbox(Vertx vertx, String peer, int queueMax, int batchMax,
       Function<List<Message>, Future<?>> sender) {
@@ -94,12 +98,15 @@ public final class PeerOutbox {
     }
     reachable = true;
     failures = 0;
+    lastLogged = null;
   }
 
   private void onFailure(Throwable cause) {
     failures++;
-    if (reachable) {
-      LOG.log(System.Logger.Level.WARNING, "peer {0} unreachable: {1}", peer, String.valueOf(cause));
+    String text = String.valueOf(cause);
+    if (reachable || !text.equals(lastLogged)) {
+      LOG.log(System.Logger.Level.WARNING, "peer {0} unreachable: {1}", peer, text);
+      lastLogged = text;
     }
     reachable = false;
     long delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS << Math.min(10, failures - 1));

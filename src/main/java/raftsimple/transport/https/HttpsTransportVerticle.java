@@ -33,6 +33,8 @@ public final class HttpsTransportVerticle extends VerticleBase {
   private static final int QUEUE_MAX = 10_000;
   private static final int BATCH_MAX = 256;
   private static final long SEND_TIMEOUT_MS = 5_000;
+  /** What a node running another transport answers on /peer/messages (Misdirected Request). */
+  static final int MISDIRECTED = 421;
 
   private final NodeConfig config;
   private final WebClientOptions clientOptions;
@@ -114,7 +116,14 @@ public final class HttpsTransportVerticle extends VerticleBase {
         .putHeader("content-type", "application/json")
         .sendBuffer(body)
         .compose(resp -> resp.statusCode() / 100 == 2 ? Future.succeededFuture()
-            : Future.failedFuture(url + " answered " + resp.statusCode() + " " + resp.bodyAsString()));
+            : Future.failedFuture(url + " answered " + resp.statusCode() + " " + resp.bodyAsString()
+                + hint(resp.statusCode())));
+  }
+
+  /** 421: the peer runs another transport (docs/TRANSPORTS.md §2.3); say so in the log. */
+  private static String hint(int status) {
+    return status != MISDIRECTED ? "" : " - that node takes no peer messages over HTTPS: it runs "
+        + "another transport (e.g. eventbus); every node of a cluster must use the same transport";
   }
 
   private void onInbound(Message<BusApi.PeerHttpBody> m) {

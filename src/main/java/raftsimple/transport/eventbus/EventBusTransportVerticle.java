@@ -1,0 +1,226 @@
+package raftsimple.transport.eventbus;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.MessageProducer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.lang.System.Logger.Level;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
+import raftsimple.bus.LocalCodec;
+import raftsimple.config.NodeConfig;
+import raftsimple.transport.PeerOutbox;
+import raftsimple.transport.WireCodec;
+import raftsimple.transport.WireFormatException;
+
+/**
+ * Peer transport over the clustered Vert.x event bus (docs/TRANSPORTS.md §3). Messages from the
+ * log verticle ({@link Addresses#PEER_OUT}) are batched per peer by a {@link PeerOutbox} and sent,
+ * as one {@link WireCodec} envelope in a {@link Buffer}, to the peer's cluster-wide address
+ * {@link #peerAddress(String)}. A send is "in flight" until Vert.x has written it to the peer's
+ * connection (or failed: no such peer, connection lost, not written within
+ * {@value #SEND_TIMEOUT_MS} ms); what the log verticle sends meanwhile forms the next batch, so
+ * a slow connection (TCP back-pressure) makes batches grow instead of queues. Fire-and-forget
+ * beat request/reply in the benchmark (docs/TRANSPORTS.md §3.5): no reply to wait for, no
+ * reply handler per batch. Inbound envelopes are judged by {@link Inbound} and their messages
+ * handed to the log verticle on {@link Addresses#PEER_IN}, with {@code localOnly} delivery.
+ *
+ * <p>Invariants: the peer address is the only cluster-wide consumer a node registers; every
+ * internal address keeps its {@code localConsumer}, and this verticle's own sends to internal
+ * addresses are {@code localOnly} (docs/TRANSPORTS.md §3.2 explains why that makes them unable to
+ * leave the process). Everything runs on this verticle's event loop; nothing blocks.
+ */
+public final class EventBusTransportVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(EventBusTransportVerticle.class.getName());
+  /** Prefix of the per-node peer addresses; not {@code raftsimple.peer.}: a node named "in" or
+   * "out" would collide with {@link Addresses#PEER_IN} / {@link Addresses#PEER_OUT}. */
+  public static final String PEER_ADDRESS_PREFIX = "raftsimple.eventbus.peer.";
+  static final int QUEUE_MAX = 10_000;
+  static final int BATCH_MAX = 256;
+  static final long SEND_TIMEOUT_MS = 2_000;
+  /** Status answered to a peer that sends over HTTPS to this event-bus node (Misdirected Request). */
+  static final int MIXED_TRANSPORT_STATUS = 421;
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final NodeConfig config;
+  private final MeterRegistry registry;
+  private final ClusterIdentity identity;
+  private final Map<String, PeerOutbox> outboxes = new TreeMap<>();
+  private final Map<Inbound.Refusal, Counter> refusedCounters = new EnumMap<>(Inbound.Refusal.class);
+  private final RefusalLog<Inbound.Refusal> refusals =
+      new RefusalLog<>(Inbound.Refusal.class, LOG, Level.WARNING);
+  private final Map<String, MessageProducer<Buffer>> producers = new TreeMap<>();
+  private Inbound inbound;
+  private MemberAudit audit;
+  private long mixedTransport;
+
+  public EventBusTransportVerticle(NodeConfig config, MeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.identity = ClusterIdentity.of(config);
+  }
+
+  /** The cluster-wide address at which node {@code nodeId} takes peer envelopes. */
+  public static String peerAddress(String nodeId) {
+    return PEER_ADDRESS_PREFIX + nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (!vertx.isClustered()) {
+      return Future.failedFuture(new IllegalStateException("transport eventbus needs a clustered "
+          + "Vert.x (raftsimple.app.Main builds one from the 'eventbus' config block)"));
+    }
+    EventBus bus = vertx.eventBus();
+    LocalCodec.registerAll(bus);
+    inbound = new Inbound(config.nodeId(), identity.clusterId(),
+        config.peers().stream().map(NodeConfig.Peer::id).collect(Collectors.toSet()));
+    DeliveryOptions sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
+        .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    for (NodeConfig.Peer p : config.peers()) {
+      producers.put(p.id(), bus.sender(peerAddress(p.id()), sendOptions));
+      outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
+          batch -> deliver(p.id(), batch)));
+    }
+    registerMetrics();
+    return MemberAudit.start(vertx, config, identity).compose(a -> {
+      audit = a;
+      bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
+      bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onHttpsInbound);
+      // The one cluster-wide registration; completes once it is in the cluster's registry.
+      MessageConsumer<Object> peer = bus.consumer(peerAddress(config.nodeId()), this::onPeerMessage);
+      return peer.completion();
+    }).onSuccess(v -> LOG.log(Level.INFO, "transport eventbus: node {0} (cluster {1}) takes peer "
+        + "messages at {2}; peers {3}", config.nodeId(), identity.clusterId(),
+        peerAddress(config.nodeId()), outboxes.keySet()));
+  }
+
+  private void onOutbound(Message<raftsimple.core.msg.Message> m) {
+    PeerOutbox box = outboxes.get(m.body().to());
+    if (box != null) {
+      box.add(m.body());
+    }
+  }
+
+  private Future<?> deliver(String peer, List<raftsimple.core.msg.Message> batch) {
+    Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
+    return producers.get(peer).write(body).timeout(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e))));
+  }
+
+  /** A failure as the outbox logs it: what happened and what it usually means. */
+  private static String describe(String peer, Throwable e) {
+    if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "no node has registered " + peerAddress(peer) + ": " + peer + " is down, has not "
+          + "joined the event-bus cluster (check eventbus.members on both sides), or runs "
+          + "another transport";
+    }
+    if (e instanceof TimeoutException) {
+      return "the connection to " + peer + " took no batch within " + SEND_TIMEOUT_MS + " ms";
+    }
+    return "sending to " + peer + " failed: " + e;
+  }
+
+  private void onPeerMessage(Message<Object> m) {
+    Inbound.Verdict v = inbound.judge(m.headers().get(ClusterIdentity.HEADER_CLUSTER), m.body());
+    if (v.refusal() != null) {
+      refusedCounters.get(v.refusal()).increment();
+      refusals.refused(v.refusal(), "peer message refused (" + v.refusal() + "): " + v.reason());
+      m.fail(v.refusal().code, v.reason()); // a no-op for peers' sends; answers requests
+      return;
+    }
+    EventBus bus = vertx.eventBus();
+    for (raftsimple.core.msg.Message msg : v.messages()) {
+      bus.send(Addresses.PEER_IN, msg, LOCAL);
+    }
+    m.reply(null); // peers send without a reply address; tools and tests may ask
+  }
+
+  /**
+   * A peer sent protocol messages over HTTPS, but this node runs the event-bus transport: the
+   * cluster mixes transports. Refuse with 421 (the HTTPS transport names the cause in its log)
+   * and say so loudly here; /cluster shows both sides unreachable.
+   */
+  private void onHttpsInbound(Message<BusApi.PeerHttpBody> m) {
+    mixedTransport++;
+    if (Long.bitCount(mixedTransport) == 1) {
+      LOG.log(Level.ERROR, "node {0} sent protocol messages over HTTPS (certificate {1}), but this "
+          + "node uses transport eventbus: every node of a cluster must use the same transport; "
+          + "refused with {2} ({3} so far)", senderOf(m.body()), m.body().peerCertSubject(),
+          MIXED_TRANSPORT_STATUS, mixedTransport);
+    }
+    m.reply(MIXED_TRANSPORT_STATUS);
+  }
+
+  private static String senderOf(BusApi.PeerHttpBody body) {
+    try {
+      return WireCodec.decode(body.body().getBytes()).from();
+    } catch (WireFormatException e) {
+      return "(unreadable envelope)";
+    }
+  }
+
+  private void registerMetrics() {
+    for (Inbound.Refusal r : Inbound.Refusal.values()) {
+      refusedCounters.put(r, Counter.builder("raftsimple_peer_messages_refused")
+          .description("Peer envelopes this node's transport refused, by reason")
+          .tag("transport", "eventbus").tag("reason", r.name().toLowerCase(java.util.Locale.ROOT))
+          .register(registry));
+    }
+    Gauge.builder("raftsimple_eventbus_unexpected_members", this,
+            t -> t.audit == null ? 0 : t.audit.unexpectedMembers())
+        .description("Hazelcast members that are not configured peers, or conflict with this node")
+        .register(registry);
+  }
+
+  /** Queued messages for a peer, for tests. */
+  int queued(String peer) {
+    return outboxes.get(peer).queued();
+  }
+
+  /** How many inbound envelopes were refused for {@code why}, for tests. */
+  long refused(Inbound.Refusal why) {
+    return refusals.count(why);
+  }
+
+  /** A failed send as the outbox logs it: the explanation alone, no class name or stack trace. */
+  private static final class SendFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SendFailed(String message) {
+      super(message, null, false, false);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Removing a Hazelcast listener may talk to Hazelcast's event service: off the event loop.
+    MemberAudit a = audit;
+    return a == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      a.close();
+      return null;
+    }, false);
+  }
+}

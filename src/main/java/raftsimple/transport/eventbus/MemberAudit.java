@@ -1,0 +1,146 @@
+package raftsimple.transport.eventbus;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import raftsimple.config.NodeConfig;
+
+/**
+ * Watches the Hazelcast membership of the event-bus cluster (docs/TRANSPORTS.md §3.4): at start,
+ * a {@link MemberCheck.Severity#CONFLICT} among the current members fails the transport's start
+ * with a message naming it; afterwards every member that joins is judged and anything unexpected
+ * is logged at ERROR, and a configured peer that leaves is logged. Hazelcast calls the listener on
+ * its own threads: this class only logs there and keeps no mutable state.
+ *
+ * <p>It cannot attribute a single event-bus message to a Hazelcast member (Vert.x does not expose
+ * the sending node of a message), so it does not filter messages; TLS client authentication and
+ * {@link Inbound} do that.
+ */
+final class MemberAudit implements MembershipListener {
+  private static final System.Logger LOG = System.getLogger(MemberAudit.class.getName());
+
+  private final HazelcastInstance hazelcast;
+  private final MemberCheck check;
+  private final Set<String> peers;
+  private UUID listenerId;
+
+  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check, Set<String> peers) {
+    this.hazelcast = hazelcast;
+    this.check = check;
+    this.peers = peers;
+  }
+
+  /**
+   * Finds the node's Hazelcast instance, resolves {@code eventbus.members} (DNS: on a worker),
+   * judges the current members and starts listening. Fails on a conflict. Completes with null
+   * when the Vert.x was clustered by other means than {@link EventBusCluster} (no audit then).
+   */
+  static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity) {
+    return vertx.executeBlocking(() -> {
+      HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName(EventBusCluster.instanceName(config));
+      if (hz == null) {
+        LOG.log(Level.WARNING, "no Hazelcast instance named {0}: the clustered Vert.x was not built "
+            + "by EventBusCluster, so members are not audited", EventBusCluster.instanceName(config));
+        return null;
+      }
+      Set<String> peers = config.peers().stream().map(NodeConfig.Peer::id)
+          .collect(Collectors.toCollection(java.util.TreeSet::new));
+      MemberAudit audit = new MemberAudit(hz,
+          new MemberCheck(identity, peers, resolve(config.eventbus().members())), peers);
+      audit.checkAtStart();
+      audit.listenerId = hz.getCluster().addMembershipListener(audit);
+      return audit;
+    }, false);
+  }
+
+  /** Stops listening; idempotent. */
+  void close() {
+    if (listenerId != null && hazelcast.getLifecycleService().isRunning()) {
+      hazelcast.getCluster().removeMembershipListener(listenerId);
+    }
+    listenerId = null;
+  }
+
+  /** Members judged unexpected or conflicting right now (for the metrics gauge). */
+  int unexpectedMembers() {
+    if (!hazelcast.getLifecycleService().isRunning()) {
+      return 0;
+    }
+    int n = 0;
+    for (Member m : hazelcast.getCluster().getMembers()) {
+      if (!m.localMember() && judge(m).severity() != MemberCheck.Severity.OK) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void checkAtStart() {
+    List<String> conflicts = new ArrayList<>();
+    for (Member m : hazelcast.getCluster().getMembers()) {
+      if (m.localMember()) {
+        continue;
+      }
+      MemberCheck.Finding f = judge(m);
+      if (f.severity() == MemberCheck.Severity.CONFLICT) {
+        conflicts.add(f.text());
+      } else if (f.severity() == MemberCheck.Severity.STRANGER) {
+        LOG.log(Level.ERROR, "event-bus cluster: " + f.text());
+      }
+    }
+    if (!conflicts.isEmpty()) {
+      throw new IllegalStateException("transport eventbus: refusing to start: "
+          + String.join("; ", conflicts));
+    }
+  }
+
+  private MemberCheck.Finding judge(Member m) {
+    return check.judge(m.getSocketAddress(), m.getAttributes());
+  }
+
+  @Override
+  public void memberAdded(MembershipEvent event) {
+    MemberCheck.Finding f = judge(event.getMember());
+    if (f.severity() == MemberCheck.Severity.OK) {
+      LOG.log(Level.INFO, "event-bus cluster: peer {0} joined from {1}",
+          event.getMember().getAttribute(ClusterIdentity.ATTR_NODE), event.getMember().getSocketAddress());
+    } else {
+      LOG.log(Level.ERROR, "event-bus cluster: " + f.text());
+    }
+  }
+
+  @Override
+  public void memberRemoved(MembershipEvent event) {
+    String node = event.getMember().getAttribute(ClusterIdentity.ATTR_NODE);
+    if (node != null && peers.contains(node)) {
+      LOG.log(Level.WARNING, "event-bus cluster: peer {0} left (from {1}); messages to it fail "
+          + "until it rejoins", node, event.getMember().getSocketAddress());
+    }
+  }
+
+  private static Set<InetSocketAddress> resolve(List<String> members) {
+    Set<InetSocketAddress> out = new HashSet<>();
+    for (String hostPort : members) {
+      int colon = hostPort.lastIndexOf(':');
+      InetSocketAddress a = new InetSocketAddress(hostPort.substring(0, colon),
+          Integer.parseInt(hostPort.substring(colon + 1)));
+      if (a.isUnresolved()) {
+        LOG.log(Level.WARNING, "eventbus.members: cannot resolve {0}", hostPort);
+      }
+      out.add(a);
+    }
+    return out;
+  }
+}
