@@ -10,6 +10,20 @@ package raftsimple.bus;
 public final class Addresses {
   private Addresses() {}
 
+  /**
+   * Options for every send to a node-internal address: local only (with the clustered event bus a
+   * plain send may be routed to another process that registered the same name) and an explicit
+   * timeout (never the 30 s default).
+   */
+  public static io.vertx.core.eventbus.DeliveryOptions local(long sendTimeoutMs) {
+    return new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true)
+        .setSendTimeout(Math.max(1, sendTimeoutMs));
+  }
+
+  /** Local-only options for fire-and-forget sends and publishes. */
+  public static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
+
   /** Ingress → log. Body {@link BusApi.Submit}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_SUBMIT = "raftsimple.log.submit";
 

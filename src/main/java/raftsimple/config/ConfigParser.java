@@ -74,6 +74,12 @@ public final class ConfigParser {
     long headTimeoutMs = top.integer(
         "headTimeoutMs", d.headTimeoutMs(), HEAD_TIMEOUT_MS_MIN, HEAD_TIMEOUT_MS_MAX);
     NodeConfig.EventBus eventbus = EventBusRules.parse(top, transport);
+    if (eventbus != null && (join != null || readOnly)) {
+      // The event-bus cluster identity comes from the founding voters in the config file; a node
+      // that joins later has no such list (docs/TRANSPORTS.md).
+      throw top.error(join != null ? "join" : "readOnly", "joining a cluster (and read-only members, "
+          + "which join) is supported with transport \"https\" only");
+    }
     return new NodeConfig(nodeId, host, port, dataDir, readOnly, peers, join, transport,
         stateMachine, headTimeoutMs, tls, eventbus, limits(top));
   }

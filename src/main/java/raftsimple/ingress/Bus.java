@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import raftsimple.bus.Addresses;
 
 /**
  * Requests to the node's other verticles, always with an explicit send timeout (STYLE rule 13), and
@@ -19,7 +20,7 @@ final class Bus {
 
   /** Sends {@code body} to {@code address}; completes with the reply body, which may be any type. */
   Future<Object> request(String address, Object body, long timeoutMs) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(Math.max(1, timeoutMs));
+    DeliveryOptions options = Addresses.local(timeoutMs);
     return bus.request(address, body, options).map(Message::body);
   }
 

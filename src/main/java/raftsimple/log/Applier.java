@@ -18,7 +18,7 @@ import raftsimple.chain.LogEntry;
  */
 final class Applier {
   private static final int BATCH_MAX = 4_096;
-  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(120_000);
+  private static final DeliveryOptions OPTIONS = Addresses.local(120_000);
 
   private final EventBus bus;
   private final BiConsumer<LogEntry, BusApi.Outcome> onOutcome;

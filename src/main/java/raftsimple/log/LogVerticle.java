@@ -44,7 +44,7 @@ import raftsimple.storage.SnapshotStore;
 public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private static final System.Logger LOG = System.getLogger(LogVerticle.class.getName());
   static final long TICK_MS = 10;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions LOCAL = Addresses.LOCAL;
 
   private final NodeConfig config;
   private final Supplier<RecordStore> storeFactory;
@@ -135,7 +135,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     Future<Void> restored = Future.succeededFuture();
     if (boot.snapshot() != null) {
       restored = vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-          new BusApi.Restore(boot.snapshot().data()), new DeliveryOptions().setSendTimeout(600_000))
+          new BusApi.Restore(boot.snapshot().data()), Addresses.local(600_000))
           .map(r -> {
             applier.resetTo(boot.snapshot().length());
             return null;

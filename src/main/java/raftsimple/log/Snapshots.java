@@ -118,7 +118,7 @@ final class Snapshots {
     Membership membership = node.membershipAt(length);
     // Sent before the applier's next batch, so the state machine captures exactly `length`.
     vertx.eventBus().<BusApi.SnapshotBytes>request(Addresses.SM_SNAPSHOT, new BusApi.TakeSnapshot(),
-            new DeliveryOptions().setSendTimeout(600_000))
+            Addresses.local(600_000))
         .compose(reply -> {
           BusApi.SnapshotBytes b = reply.body();
           if (b.appliedIndex() != length) {
@@ -247,7 +247,7 @@ final class Snapshots {
       return SnapshotStore.decode(bytes, store.directory());
     }, true).compose(snap -> Future.<Void>future(p -> host.applier().whenIdle(p::complete)).map(snap))
         .compose(snap -> vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-            new BusApi.Restore(snap.data()), new DeliveryOptions().setSendTimeout(600_000)).map(snap))
+            new BusApi.Restore(snap.data()), Addresses.local(600_000)).map(snap))
         .onComplete(ar -> {
           incoming = null;
           if (ar.failed()) {
@@ -269,7 +269,7 @@ final class Snapshots {
   }
 
   private void send(Message m) {
-    vertx.eventBus().send(Addresses.PEER_OUT, m);
+    vertx.eventBus().send(Addresses.PEER_OUT, m, Addresses.LOCAL);
   }
 
   void close() {

@@ -74,9 +74,20 @@ class ConfigParserTest {
   }
 
   @Test
+  void joiningOverTheEventBusIsRefusedNamingTheKey() {
+    String eb = " \"transport\": \"eventbus\", \"eventbus\": {\"host\": \"127.0.0.1\", \"port\": 5701},";
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> parse("{" + eb + " \"join\": \"http://h:1\", " + PLAIN + "}"));
+    assertEquals("join", e.key());
+    ConfigException r = assertThrows(ConfigException.class, () -> parse("{" + eb
+        + " \"readOnly\": true, \"peers\": [{\"id\": \"n2\", \"url\": \"http://127.0.0.1:2\"}], " + PLAIN + "}"));
+    assertEquals("readOnly", r.key());
+  }
+
+  @Test
   void everyKeyIsRead() {
     NodeConfig c = parse("{\"nodeId\": \"a.b_c-9\", \"host\": \"node.example\", \"port\": 0,"
-        + " \"dataDir\": \"/abs/dir\", \"readOnly\": true, \"join\": \"http://h:1\","
+        + " \"dataDir\": \"/abs/dir\", \"readOnly\": false, \"join\": null,"
         + " \"transport\": \"eventbus\", \"stateMachine\": \"kv\", \"headTimeoutMs\": 50,"
         + " \"eventbus\": {\"host\": \"10.0.0.1\", \"port\": 5701,"
         + "   \"members\": [\"10.0.0.2:5701\", \"[::1]:5702\"]},"
@@ -85,8 +96,8 @@ class ConfigParserTest {
         + " \"catchUpEntriesMax\": 7, \"heartbeatMs\": 8, \"walSegmentBytes\": 9000000000, "
         + " \"snapshotEveryEntries\": 10, \"snapshotEveryBytes\": 11, \"snapshotRetainEntries\": 12, "
         + PLAIN + "}");
-    assertEquals(new NodeConfig("a.b_c-9", "node.example", 0, Path.of("/abs/dir"), true,
-        List.of(), "http://h:1", "eventbus", "kv", 50, new NodeConfig.Tls(false, null, null, null),
+    assertEquals(new NodeConfig("a.b_c-9", "node.example", 0, Path.of("/abs/dir"), false,
+        List.of(), null, "eventbus", "kv", 50, new NodeConfig.Tls(false, null, null, null),
         new NodeConfig.EventBus("10.0.0.1", 5701, List.of("10.0.0.2:5701", "[::1]:5702")),
         new NodeConfig.Limits(1, 2, 3, 4, 5, 6, 7, 8, 9_000_000_000L, 10, 11, 12)), c);
   }

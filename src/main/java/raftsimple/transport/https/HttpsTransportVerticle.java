@@ -64,7 +64,7 @@ public final class HttpsTransportVerticle extends VerticleBase {
     // file was written): start from it.
     return bus.<com.fasterxml.jackson.databind.node.ObjectNode>request(Addresses.LOG_QUERY,
             new BusApi.Query(BusApi.Query.Kind.CLUSTER, null, 0, 0),
-            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(10_000))
+            Addresses.local(10_000))
         .onSuccess(reply -> {
           java.util.List<raftsimple.core.Membership.Member> ms = new java.util.ArrayList<>();
           for (com.fasterxml.jackson.databind.JsonNode m : reply.body().path("members")) {
@@ -150,7 +150,7 @@ public final class HttpsTransportVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     for (raftsimple.core.msg.Message msg : env.messages()) {
       if (msg.to().equals(config.nodeId())) {
-        bus.send(Addresses.PEER_IN, msg);
+        bus.send(Addresses.PEER_IN, msg, Addresses.LOCAL);
       }
     }
     m.reply(204);
