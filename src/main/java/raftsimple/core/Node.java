@@ -59,6 +59,7 @@ public final class Node {
   /** Messages about instances this node has not reached yet, replayed when it reaches them. */
   private final ArrayDeque<Message> early = new ArrayDeque<>();
   final CatchUp catchUp;
+  final Forwarding forwarding = new Forwarding(this);
   final ReadRounds reads;
   Instance inst;
   long now;
@@ -256,10 +257,11 @@ public final class Node {
           "more than " + settings.pendingEntriesMax() + " entries are waiting to commit on this node"));
       return;
     }
-    Entry e = clock.next(s.wallMs(), s.payload(), s.idempotencyKey());
+    Entry e = clock.next(s.wallMs(), s.payload(), s.idempotencyKey(), log::contains);
     queue.put(e.txid(), e);
     fx.client.add(new ClientEvent.Assigned(s.ref(), e.txid()));
     maybePropose();
+    forwarding.forward(queue);
   }
 
   private void onReceive(Message m) {
@@ -278,6 +280,9 @@ public final class Node {
       send(new Message.ReadReply(self, q.from(), log.length(), log.head(), q.readRound(), inst.voted()));
     } else if (m instanceof Message.ReadReply r) {
       reads.onReply(r);
+    } else if (m instanceof Message.Forward f) {
+      peers.heard(f.from(), f.length(), f.head(), now);
+      forwarding.onForward(f);
     } else {
       routeInstanceMessage(m);
     }
@@ -360,7 +365,7 @@ public final class Node {
       if (m.role() == Membership.Role.LEARNER && caughtUp) {
         Membership.Change c = new Membership.Change(Membership.Change.Op.PROMOTE, m.id(), null, null,
             config.version());
-        Entry e = clock.next(0, SystemEntries.encode(c), null);
+        Entry e = clock.next(0, SystemEntries.encode(c), null, log::contains);
         queue.put(e.txid(), e);
         marks.hit("H7.promote-learner");
         return;
@@ -413,6 +418,7 @@ public final class Node {
       fx.client.add(new ClientEvent.QueueDropped(new ArrayList<>(queue.keySet())));
       queue.clear();
     }
+    forwarding.clear();
     inst = new Instance(log.length(), log.head());
     catchUp.snapshotInstalled();
     replayEarly();
@@ -423,18 +429,28 @@ public final class Node {
 
   /** Proposes queued entries on the head if this node may (seed 13, 15, 18 "process the queue"). */
   void maybePropose() {
-    if (!isVoter() || queue.isEmpty() || inst.active() || catchUp.isBehind()) {
+    if (!isVoter() || inst.active() || catchUp.isBehind()) {
       return;
     }
     List<Entry> batch = new ArrayList<>();
     int bytes = 0;
+    // Entries other nodes forwarded for this instance go first: they have waited one instance.
+    for (Entry e : forwarding.takeReady()) {
+      batch.add(e);
+      bytes += e.sizeBytes();
+    }
     for (Entry e : queue.values()) {
       if (batch.size() >= settings.batchEntriesMax()
           || (!batch.isEmpty() && bytes + e.sizeBytes() > settings.batchBytesMax())) {
         break;
       }
-      batch.add(e);
-      bytes += e.sizeBytes();
+      if (forwarding.proposable(e.txid(), false)) {
+        batch.add(e);
+        bytes += e.sizeBytes();
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
     }
     Proposal p = Proposal.of(self, batch);
     inst.mine = p;
@@ -460,7 +476,7 @@ public final class Node {
 
   private void onPropose(Message.Propose m) {
     Proposal p = m.proposal();
-    if (!p.proposer().equals(m.from()) || !validValue(p) || !ownEntriesOnly(p)) {
+    if (!p.proposer().equals(m.from()) || !validValue(p)) {
       marks.hit("input.bad-proposal");
       return;
     }
@@ -479,6 +495,9 @@ public final class Node {
     String votedForProposer = inst.vote == null ? null : inst.vote.proposer();
     send(new Message.Vote(self, m.from(), inst.length, inst.head, p.id(), granted,
         granted ? null : votedFor, granted ? null : votedForProposer));
+    if (granted) {
+      forwarding.forward(queue); // our entries ride in this proposer's next batch (H5)
+    }
   }
 
   private void onVote(Message.Vote m) {
@@ -740,7 +759,9 @@ public final class Node {
       if (entries.size() >= 2 * settings.batchEntriesMax()) {
         break;
       }
-      entries.putIfAbsent(e.txid(), e);
+      if (forwarding.proposable(e.txid(), true)) {
+        entries.putIfAbsent(e.txid(), e);
+      }
     }
     entries.keySet().removeIf(log::contains);
     return entries.isEmpty() ? null : Proposal.of(self, new ArrayList<>(entries.values()));
@@ -806,14 +827,19 @@ public final class Node {
 
   /** Appends a decided batch (from a decision or a catch-up) and moves to the next instance. */
   void appendBatch(List<LogEntry> batch) {
+    long oldLength = log.length();
     log.appendBatch(batch);
     fx.persist.add(new DurableRecord.CommitRecord(batch));
     fx.committed.addAll(batch);
     for (LogEntry e : batch) {
       queue.remove(e.txid());
+      if (e.entry().origin().equals(self)) {
+        clock.observe(e.entry().ts());
+      }
       applyMembership(e);
     }
     inst = new Instance(log.length(), log.head());
+    forwarding.onAppended(oldLength, log.length());
     replayEarly();
     reads.onAdvance();
     maybePropose();
@@ -1000,15 +1026,6 @@ public final class Node {
     java.util.HashSet<Hash> seen = new java.util.HashSet<>();
     for (Entry e : p.entries()) {
       if (!seen.add(e.txid()) || log.contains(e.txid())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean ownEntriesOnly(Proposal p) {
-    for (Entry e : p.entries()) {
-      if (!e.origin().equals(p.proposer())) {
         return false;
       }
     }

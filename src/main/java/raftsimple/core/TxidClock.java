@@ -23,14 +23,28 @@ final class TxidClock {
     this.lastTs = floorTs + 1;
   }
 
-  Entry next(long wallMs, byte[] payload, String idempotencyKey) {
+  /**
+   * One of this node's own entries reached the log (perhaps one created before a restart, carried
+   * by another node): never issue its timestamp again, or a retry of the same payload would get a
+   * txid that is already committed.
+   */
+  void observe(long ts) {
+    if (ts >= lastTs) {
+      lastTs = ts + 1;
+      issuedAtLast.clear();
+    }
+  }
+
+  /** A fresh entry; {@code committed} tells which txids the log already holds (never reissued). */
+  Entry next(long wallMs, byte[] payload, String idempotencyKey,
+      java.util.function.Predicate<raftsimple.chain.Hash> committed) {
     long ts = Math.max(wallMs, lastTs);
     if (ts > lastTs) {
       lastTs = ts;
       issuedAtLast.clear();
     }
     Entry e = Entry.create(lastTs, nodeId, payload, idempotencyKey);
-    while (!issuedAtLast.add(e.txid())) {
+    while (!issuedAtLast.add(e.txid()) || committed.test(e.txid())) {
       lastTs++;
       issuedAtLast.clear();
       e = Entry.create(lastTs, nodeId, payload, idempotencyKey);

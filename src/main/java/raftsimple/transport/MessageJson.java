@@ -60,6 +60,11 @@ final class MessageJson {
     } else if (m instanceof Message.FetchReply r) {
       writeFetchReply(r, o);
       o.put("snapshotLength", r.snapshotLength());
+    } else if (m instanceof Message.Forward f) {
+      ArrayNode arr = o.putArray("entries");
+      for (raftsimple.chain.Entry e : f.entries()) {
+        WireCodec.entry(e, arr.addObject());
+      }
     } else if (m instanceof Message.SnapshotRead r) {
       o.put("snapshotLength", r.snapshotLength());
       o.put("offset", r.offset());
@@ -156,6 +161,8 @@ final class MessageJson {
       case "FetchReply":
         return new Message.FetchReply(from, to, length, head, number(o, "fromIndex"), batches(o),
             number(o, "snapshotLength"));
+      case "Forward":
+        return new Message.Forward(from, to, length, head, entries(o));
       case "SnapshotRead":
         return new Message.SnapshotRead(from, to, length, head, number(o, "snapshotLength"),
             number(o, "offset"), (int) Math.min(Integer.MAX_VALUE, Math.max(0, number(o, "max"))));
@@ -186,6 +193,18 @@ final class MessageJson {
         batch.add(WireCodec.logEntry(e));
       }
       out.add(batch);
+    }
+    return out;
+  }
+
+  private static List<raftsimple.chain.Entry> entries(JsonNode o) {
+    JsonNode arr = o.get("entries");
+    if (arr == null || !arr.isArray()) {
+      throw new WireFormatException("field 'entries' is missing or not an array");
+    }
+    List<raftsimple.chain.Entry> out = new ArrayList<>(arr.size());
+    for (JsonNode e : arr) {
+      out.add(WireCodec.entry(e));
     }
     return out;
   }

@@ -41,6 +41,7 @@ class WireCodecTest {
         new Message.FetchReply("n1", "n2", 2, e2.hash(), 1, List.of(List.of(e1), List.of(e2)), 0),
         new Message.FetchReply("n1", "n2", 2, e2.hash(), 1, List.of(), 2),
         new Message.SnapshotRead("n1", "n2", 0, H, 2, 0, 1 << 20),
+        new Message.Forward("n1", "n2", 0, H, List.of(A, B)),
         new Message.SnapshotData("n1", "n2", 2, e2.hash(), 2, 0, 3, new byte[] {1, 2, 3}),
         new Message.ReadQuery("n1", "n2", 0, H, 77),
         new Message.ReadReply("n1", "n2", 0, H, 77, false));

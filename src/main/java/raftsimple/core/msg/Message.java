@@ -26,7 +26,8 @@ public sealed interface Message
         Message.ReadQuery,
         Message.ReadReply,
         Message.SnapshotRead,
-        Message.SnapshotData {
+        Message.SnapshotData,
+        Message.Forward {
 
   String from();
 
@@ -116,6 +117,18 @@ public sealed interface Message
       implements Message {
     public FetchReply {
       batches = List.copyOf(batches);
+    }
+  }
+
+  /**
+   * H5 forwarding: the sender voted for the recipient's proposal on head ({@code length},
+   * {@code head}) and asks it to carry these entries (the sender's own) in its proposal on the very
+   * next instance, or not at all (docs/PROTOCOL.md §8).
+   */
+  record Forward(String from, String to, long length, Hash head, List<raftsimple.chain.Entry> entries)
+      implements Message {
+    public Forward {
+      entries = List.copyOf(entries);
     }
   }
 
