@@ -93,6 +93,18 @@ final class NodeProcess {
     return this;
   }
 
+  /** Waits (bounded) until {@code GET /ready} answers 200: caught up with the cluster, serving. */
+  NodeProcess awaitReady() {
+    Process p = process;
+    Await.until(id + " to answer /ready with 200", START_TIMEOUT, () -> {
+      if (!p.isAlive()) {
+        throw new AssertionError(id + " exited with " + p.exitValue() + ":\n" + logTail(40));
+      }
+      return api.get(url, "/ready").status() == 200;
+    });
+    return this;
+  }
+
   /** SIGKILL; returns the exit status (137). */
   int kill() {
     process.destroyForcibly();

@@ -131,4 +131,16 @@ final class Writers {
   List<Outcome> outcomes() {
     return List.copyOf(outcomes);
   }
+
+  /** "n requests, statuses, latency p50/p99/max" for the test's output. */
+  static String summary(List<Outcome> outcomes) {
+    long[] ms = outcomes.stream().mapToLong(Outcome::millis).sorted().toArray();
+    java.util.Map<String, Long> statuses = new java.util.TreeMap<>();
+    outcomes.forEach(o -> statuses.merge(o.resp() == null ? "none" : Integer.toString(o.resp().status()), 1L, Long::sum));
+    if (ms.length == 0) {
+      return "no requests";
+    }
+    return ms.length + " requests " + statuses + ", latency ms p50 " + ms[ms.length / 2] + " p99 "
+        + ms[(int) (ms.length * 0.99)] + " max " + ms[ms.length - 1];
+  }
 }
