@@ -49,7 +49,9 @@ class ClusterFaultsIT {
 
   @Test
   void aNodeKilledMidLoadLeavesTheOthersCommittingAndCatchesUpAfterARestart() throws IOException {
+    Phases phases = new Phases("kill -9");
     Cluster c = e2e.cluster(3, true, null);
+    phases.mark("start");
     Api api = e2e.api();
     NodeProcess victim = c.node(3);
     List<Writers> survivors = List.of(writers(api, c.node(1)), writers(api, c.node(2)));
@@ -57,13 +59,16 @@ class ClusterFaultsIT {
     Await.until("progress on every node", Duration.ofSeconds(60),
         () -> onVictim.count() >= 20 && survivors.stream().allMatch(w -> w.count() >= 20));
 
+    phases.mark("load");
     onVictim.signalStop();
     assertEquals(137, victim.kill(), "SIGKILL");
     List<Writers.Outcome> victimOutcomes = onVictim.join();
     long atKill = total(survivors);
-    Await.until("the survivors to commit 60 more", Duration.ofSeconds(90), () -> total(survivors) >= atKill + 60);
+    phases.mark("kill");
+    Await.until("the survivors to commit 40 more", Duration.ofSeconds(90), () -> total(survivors) >= atKill + 40);
     List<Writers.Outcome> survivorOutcomes = new ArrayList<>();
     survivors.forEach(w -> survivorOutcomes.addAll(w.stop()));
+    phases.mark("load on survivors");
     System.out.println("ClusterFaultsIT kill -9, survivors: " + Writers.summary(survivorOutcomes)
         + "; victim: " + Writers.summary(victimOutcomes));
 
@@ -74,8 +79,11 @@ class ClusterFaultsIT {
     assertTrue(victimOutcomes.stream().filter(o -> o.resp() == null).count() <= 1,
         "only the requests in flight at the kill may go unanswered: " + victimOutcomes);
 
-    victim.start().awaitReady();
+    victim.start();
+    phases.mark("restart");
+    victim.awaitReady();
     long length = c.awaitConverged(Duration.ofSeconds(60));
+    phases.mark("catch-up");
     List<LogChain.Row> log = Checks.sameVerifiedLog(api, c);
     assertEquals(length, log.size());
     List<Writers.Outcome> acked = new ArrayList<>(survivorOutcomes);
@@ -86,10 +94,13 @@ class ClusterFaultsIT {
     // the restarted node serves the whole state and takes writes again
     Map<String, JsonNode> expected = Kv.replay(log);
     assertEquals(expected, Kv.read(api, victim.url, expected.keySet(), false), "the restarted node's state");
+    phases.mark("checks");
     Api.Resp w = api.submit(victim.url, "{\"op\":\"put\",\"key\":\"after-restart\",\"value\":1}");
     assertEquals(201, w.status(), w.toString());
     Api.Resp r = api.get(c.node(1).url, "/kv/after-restart?consistency=linearizable");
     assertEquals(200, r.status(), r.toString());
+    phases.mark("write after restart");
+    System.out.println(phases);
   }
 
   @Test
@@ -101,6 +112,13 @@ class ClusterFaultsIT {
     List<Writers> majority = List.of(writers(api, c.node(1)), writers(api, c.node(2)));
     Await.until("progress before the partition", Duration.ofSeconds(60), () -> total(majority) >= 40);
 
+    for (int from = 1; from <= 3; from++) {
+      for (int to = 1; to <= 3; to++) {
+        if (from != to) {
+          assertTrue(c.link(from, to).accepted() > 0, "peer traffic n" + from + "->n" + to + " goes through its proxy");
+        }
+      }
+    }
     c.isolate(3);
     long atCut = total(majority);
     // writes to the isolated node: 503 UNAVAILABLE about requestTimeoutMs later, never a 201
@@ -111,7 +129,7 @@ class ClusterFaultsIT {
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertEquals(503, r.status(), "a write to the isolated node: " + r + "\n" + c.describe());
       assertEquals("UNAVAILABLE", r.str("code"), r.toString());
-      assertTrue(ms >= ISOLATED_REQUEST_TIMEOUT_MS - 100 && ms <= ISOLATED_REQUEST_TIMEOUT_MS + SLACK_MS,
+      assertTrue(ms <= ISOLATED_REQUEST_TIMEOUT_MS + SLACK_MS,
           "503 after " + ms + " ms, request timeout " + ISOLATED_REQUEST_TIMEOUT_MS);
       if (r.str("txid") != null) {
         unavailableTxids.add(r.str("txid"));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -117,7 +116,7 @@ class RestartDurabilityIT {
     int status = n.launch().awaitExit();
     assertEquals(2, status, n.logTail(30));
     String err = n.stderr();
-    assertTrue(err.contains(segment.getFileName().toString()) && err.contains("offset " + victim.offset()),
+    assertTrue(err.contains(segment + " at byte offset " + victim.offset()),
         "stderr names " + segment + " and offset " + victim.offset() + ":\n" + n.logTail(30));
   }
 
