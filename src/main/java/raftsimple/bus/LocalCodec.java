@@ -56,6 +56,10 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     // Query replies are Jackson trees built fresh for each reply and never touched afterwards.
     register(bus, com.fasterxml.jackson.databind.node.ObjectNode.class);
     register(bus, Hash.class);
+    // LOG_QUERY's replies: without this Vert.x copies them with Java serialization, which re-parses
+    // the raw payloads of GET /log with a default ObjectMapper (1.10 became 1.1, 1e2 became 100.0),
+    // so /log no longer printed the bytes the txid was computed over.
+    register(bus, com.fasterxml.jackson.databind.node.ObjectNode.class);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -1,0 +1,73 @@
+package raftsimple.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Assertions over several nodes' logs, shared by the cluster tests. */
+final class Checks {
+  static final String SHARED = "shared-list";
+
+  private Checks() {}
+
+  /**
+   * The cluster tests' workload: every third request an append of a unique value to one shared
+   * list, the others puts to distinct keys (every seventh with an idempotency key).
+   */
+  static Writers.Request putOrAppend(NodeProcess n, int t, long s) {
+    String id = n.id + "-" + t + "-" + s;
+    if (s % 3 == 0) {
+      return new Writers.Request(SHARED, "{\"op\":\"append\",\"key\":\"" + SHARED + "\",\"value\":\"" + id + "\"}", null);
+    }
+    String key = "k-" + id;
+    return new Writers.Request(key, "{\"op\":\"put\",\"key\":\"" + key + "\",\"value\":\"" + id + "\"}",
+        s % 7 == 0 ? "idem-" + id : null);
+  }
+
+  /**
+   * Fetches every running node's log, verifies each chain, and checks that all are the same log;
+   * returns it.
+   */
+  static List<LogChain.Row> sameVerifiedLog(Api api, Cluster c) throws IOException {
+    Map<String, List<LogChain.Row>> logs = new LinkedHashMap<>();
+    for (NodeProcess n : c.nodes) {
+      if (n.alive()) {
+        List<LogChain.Row> rows = LogChain.fetch(api, n.url);
+        LogChain.verify(rows);
+        logs.put(n.id, rows);
+      }
+    }
+    List<LogChain.Row> first = logs.values().iterator().next();
+    logs.forEach((id, rows) -> assertEquals(first, rows, id + "'s log differs from the first node's"));
+    return first;
+  }
+
+  /** Every acknowledged entry is in {@code log} exactly once, at the index its 201 named. */
+  static void acknowledgedExactlyOnce(List<LogChain.Row> log, List<Writers.Outcome> acked) {
+    Map<String, Integer> count = new HashMap<>();
+    log.forEach(r -> count.merge(r.txid(), 1, Integer::sum));
+    for (Writers.Outcome o : acked) {
+      assertTrue(o.acked(), o.toString());
+      assertEquals(1, count.getOrDefault(o.txid(), 0), "copies in the log of " + o);
+      assertTrue(o.index() <= log.size(), o + " beyond the log's length " + log.size());
+      LogChain.Row row = log.get((int) o.index() - 1);
+      assertEquals(o.txid(), row.txid(), "at index " + o.index() + ": " + o);
+      assertEquals(o.request().payload(), row.payloadText());
+      assertEquals(o.node().id, row.origin(), "the origin is the node that took the request: " + o);
+    }
+  }
+
+  /** Each request's payload is in the log at most once (no request was duplicated). */
+  static void noPayloadTwice(List<LogChain.Row> log) {
+    Map<String, Long> seen = new HashMap<>();
+    for (LogChain.Row r : log) {
+      Long before = seen.put(r.payloadText(), r.index());
+      assertTrue(before == null, "the same request at " + before + " and " + r.index() + ": " + r);
+    }
+  }
+}
