@@ -14,7 +14,9 @@ import java.util.List;
  *       bytes exactly as {@code GET /log} prints them.
  *   <li>{@code hash(i) = SHA-256( bytes(hash(i-1)) || bytes(txid(i)) )}: 64 raw bytes in, the genesis
  *       {@code prev} being 32 zero bytes.
- *   <li>{@code valueId = SHA-256( bytes(txid_1) || ... || bytes(txid_k) )}: names a proposed batch.
+ *   <li>{@code valueId = SHA-256( utf8(proposer) 0x0A || bytes(txid_1) || ... || bytes(txid_k) )}:
+ *       names a proposed batch. The proposer is part of it: two nodes can propose the same entries
+ *       (a forwarded entry and its origin), and a voter's vote must name one proposal, not a content.
  * </ul>
  */
 public final class Hashing {
@@ -57,9 +59,11 @@ public final class Hashing {
     return Hash.of(md.digest(in));
   }
 
-  public static Hash valueId(List<Entry> entries) {
+  public static Hash valueId(String proposer, List<Entry> entries) {
     MessageDigest md = SHA256.get();
     md.reset();
+    md.update(proposer.getBytes(StandardCharsets.UTF_8));
+    md.update((byte) '\n');
     byte[] buf = new byte[Hash.BYTES];
     for (Entry e : entries) {
       e.txid().copyTo(buf, 0);

@@ -1,7 +1,9 @@
 package raftsimple.core;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,33 +19,38 @@ import raftsimple.core.msg.Message;
  * it hands its queued entries to that proposer, to ride in the proposer's next proposal. Under
  * load one node ends up proposing for everyone, and the others' entries are not starved behind it.
  *
- * <p>Why no entry is committed twice: a forward names the instance it is for — the one right after
- * the head {@code L} the origin stands on — and the carrier puts the entries in its round-0
- * proposal at exactly that instance or drops them. The origin keeps them out of its own proposals
- * and recovery unions at every other instance ("blocked") until it has appended that carrying
- * instance; by then the entries are either in the log or can no longer get there, and they become
- * ordinary queued entries again. At the carrying instance itself the origin may propose them too
- * (one instance decides one value; a merge keeps one copy of each txid): it does so when the
- * carrier has not proposed there within one retransmit interval, so a lost forward or an idle
- * carrier never leaves entries waiting for an instance nobody starts.
+ * <p>Why no entry is committed twice, wherever and however often it is proposed: a value proposed on
+ * the instance after length {@code Y} never holds an entry committed before {@code Y} — its builder
+ * has appended everything before {@code Y} and leaves committed txids out, and voters refuse values
+ * that hold one — and each instance decides one value (a merge keeps one copy of each txid). The
+ * carrier checks the one thing it could otherwise not: the forward names the head the origin stood
+ * on, where the entry was not yet committed, and the carrier takes it only if its own log still
+ * holds every txid from that head on (so a snapshot never hides a commit of it).
+ *
+ * <p>The rest is efficiency: the origin keeps forwarded entries out of its own proposals until the
+ * instance that should carry them is decided (and on that instance proposes them itself only if the
+ * carrier has not proposed within one retransmit interval, so a lost forward never strands them);
+ * the carrier sends a forward before its vote, so the voter whose vote decides is never late.
  */
 final class Forwarding {
+  private static final int CARRY_INSTANCES_MAX = 4;
+
   private final Node node;
 
   // Origin side: our own queued entries that another node may carry.
   private final Set<Hash> blocked = new HashSet<>();
   /** Head length L → entries forwarded for the instance after the one at L. */
   private final TreeMap<Long, List<Hash>> waitingForDecisionOf = new TreeMap<>();
-  /** Length of the carrying instance → entries it may carry. */
+  /** Length of the carrying instance → entries it should carry. */
   private final TreeMap<Long, List<Hash>> carriedBy = new TreeMap<>();
-
-  // Carrier side: entries other nodes asked us to carry, by the head length L they were sent at.
-  private final TreeMap<Long, LinkedHashMap<Hash, Entry>> toCarry = new TreeMap<>();
-  private List<Entry> ready = List.of();
-  /** Our forwarded entry → the length of the instance that may carry it (once known). */
-  private final Map<Hash, Long> carryingOf = new java.util.HashMap<>();
+  /** Our forwarded entry → the length of the instance that should carry it (once known). */
+  private final Map<Hash, Long> carryingOf = new HashMap<>();
   /** When this node reached its current head (monotonic ms). */
   private long reachedMs;
+
+  // Carrier side: entries others asked us to carry in our next proposal, with their age in instances.
+  private final LinkedHashMap<Hash, Entry> toCarry = new LinkedHashMap<>();
+  private final Map<Hash, Integer> carryAge = new HashMap<>();
 
   Forwarding(Node node) {
     this.node = node;
@@ -55,7 +62,7 @@ final class Forwarding {
 
   /**
    * True when our own queued entry may go into a value on the current instance: it is not
-   * forwarded, or this is the instance that may carry it and (unless {@code now}) the carrier has
+   * forwarded, or this is the instance that should carry it and (unless {@code now}) the carrier has
    * had one retransmit interval to propose there.
    */
   boolean proposable(Hash txid, boolean now) {
@@ -68,9 +75,26 @@ final class Forwarding {
   }
 
   /**
-   * After voting for another proposer's proposal on the head: hand it our unblocked queued entries,
-   * for the instance after this one.
+   * True when some of {@code queued} own entries may be proposed now. Cheap: {@code blocked} only
+   * holds queued entries (committed ones leave it in {@link #committed}).
    */
+  boolean anyProposable(int queued) {
+    if (queued > blocked.size()) {
+      return true;
+    }
+    List<Hash> carried = carriedBy.get(node.inst.length);
+    return carried != null && !carried.isEmpty()
+        && node.now >= reachedMs + node.settings.retransmitMs();
+  }
+
+  /** One of our entries was committed: it is no longer ours to hold back. */
+  void committed(Hash txid) {
+    if (blocked.remove(txid)) {
+      carryingOf.remove(txid);
+    }
+  }
+
+  /** Having voted for another proposer's proposal on the head: hand it our unblocked entries. */
   void forward(Map<Hash, Entry> queue) {
     Instance inst = node.inst;
     if (inst.vote == null || inst.vote.proposer().equals(node.self) || !node.isVoter(inst.vote.proposer())
@@ -102,27 +126,33 @@ final class Forwarding {
     node.send(new Message.Forward(node.self, inst.vote.proposer(), inst.length, inst.head, entries));
   }
 
-  /** A peer asks us to carry its entries in our proposal on the instance after its head. */
+  /** A peer asks us to carry its entries in our next proposal. */
   void onForward(Message.Forward m) {
-    Instance inst = node.inst;
-    if (!node.isVoter() || m.length() != inst.length || !m.head().equals(inst.head)) {
-      node.marks.hit("H5.forward-late");
-      return; // the origin unblocks them once the instance it named is decided
+    CommittedLog log = node.log;
+    boolean knownHead = m.length() >= log.baseLength() && m.length() <= log.length()
+        && headAt(log, m.length()).equals(m.head());
+    if (!node.isVoter() || !knownHead) {
+      node.marks.hit("H5.forward-refused");
+      return; // the origin proposes them itself once the instance it named is decided
     }
-    LinkedHashMap<Hash, Entry> carry = toCarry.computeIfAbsent(inst.length, k -> new LinkedHashMap<>());
     for (Entry e : m.entries()) {
-      boolean valid = e.origin().equals(m.from()) && e.verify() && !node.log.contains(e.txid())
+      boolean valid = e.origin().equals(m.from()) && e.verify() && !log.contains(e.txid())
           && !SystemEntries.isSystem(e.payload());
-      if (valid && carry.size() < 4 * node.settings.batchEntriesMax()) {
-        carry.putIfAbsent(e.txid(), e);
+      if (valid && toCarry.size() < 4 * node.settings.batchEntriesMax() && !toCarry.containsKey(e.txid())) {
+        toCarry.put(e.txid(), e);
+        carryAge.put(e.txid(), 0);
       }
     }
   }
 
+  private static Hash headAt(CommittedLog log, long length) {
+    return length == log.baseLength() ? log.baseHash() : log.get(length).hash();
+  }
+
   /** The instance at {@code oldLength} was decided; the head is now {@code newLength}. */
   void onAppended(long oldLength, long newLength) {
-    List<Hash> forwarded = waitingForDecisionOf.remove(oldLength);
     reachedMs = node.now;
+    List<Hash> forwarded = waitingForDecisionOf.remove(oldLength);
     if (forwarded != null) {
       carriedBy.computeIfAbsent(newLength, k -> new ArrayList<>()).addAll(forwarded);
       for (Hash h : forwarded) {
@@ -131,9 +161,8 @@ final class Forwarding {
     }
     List<Hash> settled = carriedBy.remove(oldLength);
     if (settled != null) {
-      release(settled); // in the log now, or never: free to propose again
+      release(settled);
     }
-    // Anything keyed below the head is stale (the node jumped ahead): release it too.
     for (List<Hash> stale : waitingForDecisionOf.headMap(newLength).values()) {
       release(stale);
     }
@@ -142,17 +171,14 @@ final class Forwarding {
       release(stale);
     }
     carriedBy.headMap(newLength).clear();
-    LinkedHashMap<Hash, Entry> carry = toCarry.remove(oldLength);
-    toCarry.headMap(newLength).clear();
-    List<Entry> next = new ArrayList<>();
-    if (carry != null) {
-      for (Entry e : carry.values()) {
-        if (!node.log.contains(e.txid())) {
-          next.add(e);
-        }
+    for (Iterator<Map.Entry<Hash, Entry>> it = toCarry.entrySet().iterator(); it.hasNext(); ) {
+      Hash h = it.next().getKey();
+      int age = carryAge.merge(h, 1, Integer::sum);
+      if (node.log.contains(h) || age > CARRY_INSTANCES_MAX) {
+        it.remove(); // committed, or we could not propose for a while: the origin takes over
+        carryAge.remove(h);
       }
     }
-    ready = next;
   }
 
   private void release(List<Hash> txids) {
@@ -162,20 +188,31 @@ final class Forwarding {
     }
   }
 
-  /** The forwarded entries to carry in our proposal on the current instance; once only. */
-  List<Entry> takeReady() {
-    List<Entry> r = ready;
-    ready = List.of();
-    return r;
+  /** True when others' entries wait for our next proposal. */
+  boolean carrying() {
+    return !toCarry.isEmpty();
   }
 
-  /** After a snapshot install (the queue is dropped too). */
+  /** Others' entries for our proposal now (never a committed one); they are carried once only. */
+  List<Entry> takeForProposal() {
+    List<Entry> out = new ArrayList<>(toCarry.size());
+    for (Entry e : toCarry.values()) {
+      if (!node.log.contains(e.txid())) {
+        out.add(e);
+      }
+    }
+    toCarry.clear();
+    carryAge.clear();
+    return out;
+  }
+
+  /** After a snapshot install (the queue is dropped too: the log no longer holds old txids). */
   void clear() {
     blocked.clear();
     carryingOf.clear();
     waitingForDecisionOf.clear();
     carriedBy.clear();
     toCarry.clear();
-    ready = List.of();
+    carryAge.clear();
   }
 }

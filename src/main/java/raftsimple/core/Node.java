@@ -434,8 +434,11 @@ public final class Node {
     }
     List<Entry> batch = new ArrayList<>();
     int bytes = 0;
-    // Entries other nodes forwarded for this instance go first: they have waited one instance.
-    for (Entry e : forwarding.takeReady()) {
+    // Entries other nodes forwarded go first: they have waited at least one instance.
+    if (!forwarding.anyProposable(queue.size()) && !forwarding.carrying()) {
+      return;
+    }
+    for (Entry e : forwarding.takeForProposal()) {
       batch.add(e);
       bytes += e.sizeBytes();
     }
@@ -491,13 +494,15 @@ public final class Node {
     if (!granted) {
       marks.hit("H1.refuse-second-proposal");
     }
+    if (granted) {
+      // Before the vote, so that if our vote decides, the proposer already holds our entries for
+      // its next proposal (H5).
+      forwarding.forward(queue);
+    }
     Hash votedFor = inst.vote == null ? null : inst.vote.id();
     String votedForProposer = inst.vote == null ? null : inst.vote.proposer();
     send(new Message.Vote(self, m.from(), inst.length, inst.head, p.id(), granted,
         granted ? null : votedFor, granted ? null : votedForProposer));
-    if (granted) {
-      forwarding.forward(queue); // our entries ride in this proposer's next batch (H5)
-    }
   }
 
   private void onVote(Message.Vote m) {
@@ -519,10 +524,28 @@ public final class Node {
       decide(mine, "R0.decided");
       return;
     }
-    int unheard = voterCount() - inst.grants.size() - inst.refusals.size();
-    if (!inst.splitHandled && Majority.impossible(inst.grants.size(), unheard, voterCount())) {
+    if (!inst.splitHandled && Majority.impossible(inst.grants.size(), mayStillGrant(), voterCount())) {
       onSplit();
     }
+  }
+
+  /**
+   * Voters that have not answered our proposal and could still grant it: those heard from within
+   * three heartbeats (a voter that is down cannot). Only a liveness heuristic — it decides whether
+   * to start recovery now rather than after a head timeout, and recovery is always safe.
+   */
+  private int mayStillGrant() {
+    int n = 0;
+    for (String v : otherVoters()) {
+      if (inst.grants.contains(v) || inst.refusals.containsKey(v)) {
+        continue;
+      }
+      PeerTable.Position p = peers.get(v);
+      if (p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -832,7 +855,9 @@ public final class Node {
     fx.persist.add(new DurableRecord.CommitRecord(batch));
     fx.committed.addAll(batch);
     for (LogEntry e : batch) {
-      queue.remove(e.txid());
+      if (queue.remove(e.txid()) != null) {
+        forwarding.committed(e.txid());
+      }
       if (e.entry().origin().equals(self)) {
         clock.observe(e.entry().ts());
       }

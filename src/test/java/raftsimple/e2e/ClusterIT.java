@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -110,11 +109,6 @@ class ClusterIT {
    * time, so a slow machine does not matter).
    */
   @Test
-  @Disabled("bug: a node whose peer always has queued entries never proposes its own (see the e2e report):"
-      + " the decider proposes on the next head in the same step as its Commit, the follower replays that"
-      + " Propose on reaching the head and votes for it before maybePropose, and having voted it may not"
-      + " propose; its entries wait until the busy node's queue happens to be empty (seconds; 503 at"
-      + " requestTimeoutMs)")
   void aBusyNodeDoesNotStarveTheEntriesOfAnother() throws IOException {
     NodeProcess busy = cluster.node(2);
     NodeProcess other = cluster.node(1);

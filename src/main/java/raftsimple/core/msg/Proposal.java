@@ -8,8 +8,9 @@ import raftsimple.chain.Hashing;
 
 /**
  * A batch of entries proposed as the next value after one head (docs/PROTOCOL.md §3). {@code id} is
- * the content hash of the txids ({@link Hashing#valueId}), so equal batches have equal ids wherever
- * they were built. {@code proposer} is the node that voted for it first: the round-0 proposer, or the
+ * the hash of the proposer and the txids ({@link Hashing#valueId}): one proposer's equal batches
+ * have equal ids, two proposers' never do (with forwarding two nodes can propose the same entries,
+ * and a round-0 vote must name one proposal). {@code proposer} is the node that voted for it first: the round-0 proposer, or the
  * coordinator that merged several proposals. The list is never mutated.
  */
 public record Proposal(Hash id, String proposer, List<Entry> entries) {
@@ -23,12 +24,12 @@ public record Proposal(Hash id, String proposer, List<Entry> entries) {
   }
 
   public static Proposal of(String proposer, List<Entry> entries) {
-    return new Proposal(Hashing.valueId(entries), proposer, entries);
+    return new Proposal(Hashing.valueId(proposer, entries), proposer, entries);
   }
 
   /** True when the id matches the entries and every entry's txid matches its content. */
   public boolean verify() {
-    if (!Hashing.valueId(entries).equals(id)) {
+    if (!Hashing.valueId(proposer, entries).equals(id)) {
       return false;
     }
     for (Entry e : entries) {
