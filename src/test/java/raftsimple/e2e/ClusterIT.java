@@ -125,9 +125,11 @@ class ClusterIT {
         assertEquals(201, r.status(), "request " + i + " on " + other.id + " after " + ms + " ms: " + r);
         ahead.add(r.num("index") - before - 1);
       }
-      // n2 commits at most 3 entries per instance; ours belongs in the next instance or, after a
-      // collision, in the merged one after it.
-      assertTrue(ahead.stream().allMatch(a -> a <= 12),
+      // n2 commits at most 3 entries per instance of its own. Ours is forwarded to n2 and rides in
+      // its next proposal; a forward that arrives after n2 already proposed rides in the one after,
+      // and a collision costs a merged instance: a few instances at most. Starvation (before
+      // forwarding) put hundreds of entries ahead.
+      assertTrue(ahead.stream().allMatch(a -> a <= 21),
           "entries committed ahead of each of " + other.id + "'s entries while " + busy.id + " was busy: " + ahead);
     } finally {
       assertTrue(load.stop().stream().allMatch(Writers.Outcome::acked), "the busy node's own requests");
