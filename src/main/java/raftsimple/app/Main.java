@@ -164,6 +164,10 @@ public final class Main extends VertxApplication implements VertxApplicationHook
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     NodeConfig config = resources.config();
+    Integer loops = Integer.getInteger("raftsimple.eventLoops");
+    if (loops != null) {
+      options.setEventLoopPoolSize(loops);
+    }
     if (Clustering.clustered(config)) {
       Clustering.prepare(options, config);
     }
