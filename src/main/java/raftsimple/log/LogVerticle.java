@@ -192,6 +192,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       return;
     }
     if (in instanceof Input.Tick t) {
+      exportMarks();
       clients.expire(t.nowMs(), "no quorum committed the entry within "
           + config.limits().requestTimeoutMs() + " ms; it may still commit later");
     }
@@ -352,6 +353,27 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
             config.nodeId(), ar.result(), length);
       }
     });
+  }
+
+  private final java.util.Set<String> exportedMarks = new java.util.HashSet<>();
+
+  /**
+   * The core's coverage marks (docs/SIMULATION.md) as {@code raftsimple_protocol_events_total
+   * {event}}: how often each protocol path ran (splits, recoveries, catch-ups, forwards, ...), which
+   * is what an operator needs to see why commits slow down. Registered as they first appear.
+   */
+  private void exportMarks() {
+    if (node.marks().snapshot().size() == exportedMarks.size()) {
+      return;
+    }
+    for (String mark : node.marks().snapshot().keySet()) {
+      if (exportedMarks.add(mark)) {
+        io.micrometer.core.instrument.FunctionCounter.builder("raftsimple_protocol_events", node,
+                n -> n.marks().count(mark))
+            .description("Protocol events by kind (the core's coverage marks)")
+            .tag("event", mark).register(registry);
+      }
+    }
   }
 
   private void registerMetrics() {
