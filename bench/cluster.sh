@@ -64,6 +64,13 @@ if [[ " $SYSTEMS " == *" etcd "* ]]; then
   for u in "${EURLS[@]}"; do wait_http "$u/health"; done
 fi
 
+for sys in $SYSTEMS; do
+  case "$sys" in
+    raftsimple) warmup put.lua "${RURLS[@]}" ;;
+    raftsimple-eventbus) warmup put.lua "${BURLS[@]}" ;;
+    *) warmup etcd-put.lua "${EURLS[@]}" ;;
+  esac
+done
 echo "# 3 nodes on loopback, put ~100-byte values over 10k keys, $DURATION per row ($(nproc) cores, shared and noisy; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
 header
 for mode in $MODES; do

@@ -130,6 +130,17 @@ cpu_ms() {
   echo $((total * 1000 / hz))
 }
 
+# warmup <script> <url...>: WARMUP (default 8s) of load at 32 connections, not reported, so that
+# JIT compilation and connection pools do not count against the first measured row.
+warmup() {
+  local script=$1
+  shift
+  local url
+  for url in "$@"; do
+    wrk -t2 -c32 -d"${WARMUP:-8s}" --timeout 10s -s "$BENCH_DIR/$script" "$url" >/dev/null 2>&1 || true
+  done
+}
+
 row() { # system mode conns "rps p50 p99 non2xx requests" [cpu-ms used by the servers meanwhile]
   local sys=$1 mode=$2 c=$3 cpu=${5:-}
   local rps p50 p99 bad reqs per="-"

@@ -16,6 +16,8 @@ cport=$(free_port); pport=$(free_port)
 start_etcd e1 "$cport" "$pport" "e1=http://127.0.0.1:$pport"
 wait_http "http://127.0.0.1:$cport/health"
 
+warmup put.lua "http://127.0.0.1:$rport"
+warmup etcd-put.lua "http://127.0.0.1:$cport"
 echo "# single node, put ~100-byte values over 10k keys, $DURATION per row ($(nproc) cores; noisy shared machine)"
 header
 for c in $CONNS; do
