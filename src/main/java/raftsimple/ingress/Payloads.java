@@ -1,15 +1,9 @@
 package raftsimple.ingress;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import java.io.IOException;
+import raftsimple.statemachine.Json;
 
 /**
  * Turns a client's request body into the entry payload: one strictly parsed JSON value and its
@@ -28,17 +22,12 @@ final class Payloads {
   private Payloads() {}
 
   /** The field that marks a system entry (membership); clients may not send it (CONTRACT). */
-  static final String SYSTEM_FIELD = "$raftsimple";
+  static final String SYSTEM_FIELD = raftsimple.statemachine.AppliedState.SYSTEM_FIELD;
 
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-          .build();
+  /** The one Jackson configuration of the node (strict, exact decimals): see statemachine.Json. */
+  static final ObjectMapper MAPPER = Json.MAPPER;
 
-  static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
+  static final JsonNodeFactory NODES = Json.NODES;
 
   /** A parsed payload and its canonical bytes. */
   record Payload(JsonNode tree, byte[] canonical) {}
@@ -57,9 +46,9 @@ final class Payloads {
     }
     JsonNode tree;
     try {
-      tree = MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw new BadPayload("the body is not valid JSON: " + describe(e));
+      tree = Json.parse(body);
+    } catch (IllegalArgumentException e) {
+      throw new BadPayload("the body is " + e.getMessage());
     }
     if (tree == null || tree.isMissingNode()) {
       throw new BadPayload("the body holds no JSON value");
@@ -70,33 +59,8 @@ final class Payloads {
     return new Payload(tree, canonical(tree));
   }
 
-  /** The compact UTF-8 serialization of {@code tree}. */
+  /** The compact UTF-8 serialization of {@code tree}: the bytes hashed into the txid. */
   static byte[] canonical(JsonNode tree) {
-    try {
-      return MAPPER.writeValueAsBytes(tree);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a parsed JSON tree did not serialize", e);
-    }
-  }
-
-  /**
-   * Jackson's messages can carry a multi-line excerpt of the source (up to a megabyte of payload);
-   * the first line of the original message and the position name the problem.
-   */
-  private static String describe(IOException e) {
-    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-    if (m == null) {
-      m = e.getClass().getSimpleName();
-    }
-    int nl = m.indexOf('\n');
-    String line = nl < 0 ? m : m.substring(0, nl);
-    if (line.length() > 300) {
-      line = line.substring(0, 300) + "...";
-    }
-    if (e instanceof JsonProcessingException j && j.getLocation() != null) {
-      JsonLocation at = j.getLocation();
-      line += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-    }
-    return line;
+    return Json.compact(tree);
   }
 }
