@@ -267,8 +267,14 @@ public final class Node {
   }
 
   private void onReceive(Message m) {
-    if (!m.to().equals(self) || m.from().equals(self) || !members().contains(m.from())) {
+    if (!m.to().equals(self) || m.from().equals(self)) {
       marks.hit("input.message-from-unknown-node");
+      return;
+    }
+    if (!members().contains(m.from())) {
+      if (!learnFromNewerMember(m)) {
+        marks.hit("input.message-from-unknown-node");
+      }
       return;
     }
     if (m instanceof Message.Status s) {
@@ -285,6 +291,28 @@ public final class Node {
     } else {
       routeInstanceMessage(m);
     }
+  }
+
+  /**
+   * H7, H6: a node behind a membership change does not know the members added since its head; if
+   * the members it knows have all left, only those newer ones can tell it that it is behind
+   * (simulator, membership swarm seeds 4164 and 5967: a joiner given a configuration whose only
+   * voter then left ignored the new voter's heartbeats as from an unknown node, for good). So a
+   * position report showing a longer log, and fetched batches, are taken from any node: every
+   * node's log holds decided batches only, and fetched ones are verified before they are used.
+   * Consensus messages from non-members stay ignored.
+   */
+  private boolean learnFromNewerMember(Message m) {
+    if (m instanceof Message.Status st && st.length() > log.length()) {
+      marks.hit("H7.status-from-newer-member");
+      onStatus(st);
+      return true;
+    } else if (m instanceof Message.FetchReply r) {
+      peers.heard(r.from(), r.length(), r.head(), now);
+      catchUp.onFetchReply(r);
+      return true;
+    }
+    return false;
   }
 
   /** Delivers a consensus message to the instance it is about, or deals with the mismatch (seed 14). */

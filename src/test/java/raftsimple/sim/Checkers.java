@@ -112,6 +112,9 @@ final class Checkers {
       for (LogEntry e : fresh) {
         checkEntry(n, e);
         checkBoundary(n, log, e.index());
+        if (log.isBoundary(e.index())) {
+          membership.checkAt(n.id, n.node(), e.index());
+        }
       }
       checkedUpTo[n.index] = durable;
     }

@@ -114,6 +114,19 @@ final class MembershipChecks {
    * configuration is ahead of its log (a joiner catching up), that later committed configuration:
    * a node that installs it then counts no votes until its log reaches it (Node.isVoter).
    */
+  /**
+   * Every instance boundary a node's durable log passes ({@code length}, already in the global
+   * chain): the node's configuration there is the timeline's, unless its configuration there was
+   * made by a later entry (a joiner's, ahead of its log; it counts no votes there).
+   */
+  void checkAt(String id, Node node, long length) {
+    Membership m = node.membershipAt(length);
+    if (m.version() <= length && !m.equals(at(length))) {
+      throw new SimFailure("membership", id + " has " + m + " at length " + length
+          + " but the committed log defines " + at(length));
+    }
+  }
+
   void snapshotTaken(String id, SimSnapshot s, long chainLength) {
     long v = s.membership().version();
     Membership expected = v > s.length() && v <= chainLength ? at(v) : at(s.length());

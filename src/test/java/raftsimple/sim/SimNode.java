@@ -292,7 +292,8 @@ final class SimNode {
    * longer log would lose applied entries.
    */
   void install(SimSnapshot s) {
-    if (!up() || node.length() >= s.length()) {
+    boolean planted = sabotage == Sabotage.INSTALL_AFTER_CATCHING_UP;
+    if (!up() || (node.length() >= s.length() && !planted)) {
       transferring = false;
       return;
     }
@@ -302,7 +303,7 @@ final class SimNode {
         return;
       }
       transferring = false;
-      if (node.length() >= s.length()) {
+      if (node.length() >= s.length() && !planted) {
         return;
       }
       disk.snapshotDurable(s);

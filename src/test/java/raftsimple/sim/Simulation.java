@@ -472,9 +472,18 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
       return;
     }
     joins++;
-    SimNode n = create(id, m);
+    SimNode n = create(id, sabotage == Sabotage.JOINER_BELIEVES_VOTER ? asVoter(m, id) : m);
     trace(id, "joined", "with " + m);
     boot(n);
+  }
+
+  /** Planted bug: {@code m} with {@code id} as a voter. */
+  private static Membership asVoter(Membership m, String id) {
+    List<Membership.Member> ms = new ArrayList<>();
+    for (Membership.Member x : m.members().values()) {
+      ms.add(x.id().equals(id) ? new Membership.Member(id, x.url(), Membership.Role.VOTER) : x);
+    }
+    return new Membership(m.version(), ms);
   }
 
   @Override
