@@ -17,9 +17,10 @@ import raftsimple.core.quorum.Majority;
  * commit to a is lost, and a — still under {a, b} on that instance — can never gather a majority
  * again (simulator, membership swarm seed 1968: the cluster stalled for good). Confirming only
  * once a majority of the new voters hold the change means a removed node can be stopped as soon
- * as the change is confirmed anywhere. A removed node itself never confirms its removal (the
- * remaining voters stop reporting to it once they hold it); its client times out and asks another
- * member. Confirmations are in memory: a restarted node's client connections are gone anyway.
+ * as the change is confirmed anywhere. A removed node confirms its own removal only from the one
+ * last report each remaining member sends it when it applies the removal (Node.applyMembership);
+ * if those are lost its client times out and asks another member. Confirmations are in memory: a
+ * restarted node's client connections are gone anyway.
  *
  * <p>Two witnesses: the new voters' reported positions, or this node holding the batch decided
  * after the change's batch — that instance was decided by a majority of the new voters, each

@@ -883,8 +883,16 @@ public final class Node {
     marks.hit("H7.membership-changed");
     boolean wasMember = config.get(self) != null;
     boolean wasVoter = isVoter();
+    Membership before = config;
     config = r.membership();
     history.put(config.version(), config);
+    for (String gone : before.others(self)) {
+      if (config.get(gone) == null) {
+        // Its last report from us: the removed node learns that we hold its removal and can
+        // confirm it to its client (Confirmations); it hears nothing from us after this.
+        send(new Message.Status(self, gone, log.length(), log.head(), false));
+      }
+    }
     confirmations.hold(applied, config);
     if (wasMember && config.get(self) == null) {
       marks.hit("H7.removed-self");

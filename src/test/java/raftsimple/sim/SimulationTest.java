@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class SimulationTest {
   static final int CLASSIC_SEEDS = 4_000;
-  static final int MEMBERSHIP_SEEDS = 2_500;
+  static final int MEMBERSHIP_SEEDS = 3_500;
 
   @Test
   void swarm() {
