@@ -1,6 +1,5 @@
 package raftsimple.sim;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -187,13 +186,5 @@ final class MembershipChecks {
             + (ok == null ? "has no system entry there" : ok ? "applies it" : "refuses it"));
       }
     }
-  }
-
-  static String payload(LogEntry e) {
-    return new String(e.entry().payload(), StandardCharsets.UTF_8);
-  }
-
-  String describe() {
-    return timeline.toString();
   }
 }
