@@ -21,6 +21,7 @@ final class CatchUp {
   /** While a snapshot transfer runs (the shell does it), until this deadline: no other fetches. */
   private long snapshotDeadlineMs;
   private static final long SNAPSHOT_TRANSFER_MS = 120_000;
+  private static final long SNAPSHOT_RETRY_MIN_MS = 2_000;
 
   CatchUp(Node node) {
     this.node = node;
@@ -72,7 +73,7 @@ final class CatchUp {
     }
     if ((stale || node.now >= dueAtMs) && !inFlight) {
       dueAtMs = Long.MAX_VALUE;
-      String best = node.peers.furthest();
+      String best = node.peers.furthest(node.now - node.settings.headTimeoutMs());
       if (best != null && node.peers.get(best).length() > node.log.length()) {
         fetchNow(best);
       }
@@ -125,10 +126,24 @@ final class CatchUp {
       return; // one snapshot transfer at a time
     }
     node.marks.hit("H6.snapshot-needed");
-    snapshotDeadlineMs = node.now + SNAPSHOT_TRANSFER_MS;
+    long wait = snapshotRetryMs();
+    snapshotDeadlineMs = node.now + wait;
     inFlight = true;
-    sentAtMs = node.now + SNAPSHOT_TRANSFER_MS; // no fetch retries while the transfer runs
+    sentAtMs = node.now + wait; // no fetch retries while the transfer runs
     node.fx.snapshotFetch = new raftsimple.core.msg.Effects.SnapshotFetch(from, length);
+  }
+
+  /**
+   * How long a snapshot transfer may run before this node fetches (and asks for a snapshot) again.
+   * The shell has no way to report a failed transfer, so this bounds how long one lost chunk or a
+   * peer that replaced its snapshot keeps the node from catching up. It was a fixed 120 s, longer
+   * than any head timeout by far (simulator, membership swarm seeds 2 and 8: a lost reply left a
+   * node behind for two minutes after every fault had stopped). Asking again while a transfer still
+   * runs is harmless: the shell runs one transfer at a time and ignores the request.
+   */
+  private long snapshotRetryMs() {
+    return Math.min(SNAPSHOT_TRANSFER_MS,
+        Math.max(SNAPSHOT_RETRY_MIN_MS, 10 * node.settings.headTimeoutMs()));
   }
 
   /** The shell installed a snapshot: fetch what follows it. */

@@ -61,6 +61,7 @@ public final class Node {
   final CatchUp catchUp;
   final Forwarding forwarding = new Forwarding(this);
   final ReadRounds reads;
+  private final Confirmations confirmations = new Confirmations(this);
   Instance inst;
   long now;
   private long nextHeartbeatMs;
@@ -237,6 +238,7 @@ public final class Node {
     }
     catchUp.onTick();
     reads.onTick();
+    confirmations.release();
     maybePropose();
   }
 
@@ -246,7 +248,9 @@ public final class Node {
       fx.client.add(me == null
           ? new ClientEvent.Refused(s.ref(), "REMOVED", "this node is not a member of the cluster")
           : new ClientEvent.Refused(s.ref(), "READ_ONLY", "this node is " + (me.role()
-              == Membership.Role.LEARNER ? "a learner, not yet a voter" : "read-only")));
+              == Membership.Role.LEARNER ? "a learner, not yet a voter"
+              : me.role() == Membership.Role.VOTER ? "catching up to its configuration"
+              : "read-only")));
       return;
     }
     if (SystemEntries.isSystem(s.payload()) && refuseMembership(s)) {
@@ -265,8 +269,14 @@ public final class Node {
   }
 
   private void onReceive(Message m) {
-    if (!m.to().equals(self) || m.from().equals(self) || !members().contains(m.from())) {
+    if (!m.to().equals(self) || m.from().equals(self)) {
       marks.hit("input.message-from-unknown-node");
+      return;
+    }
+    if (!members().contains(m.from())) {
+      if (!learnFromNewerMember(m)) {
+        marks.hit("input.message-from-unknown-node");
+      }
       return;
     }
     if (m instanceof Message.Status s) {
@@ -286,6 +296,28 @@ public final class Node {
     } else {
       routeInstanceMessage(m);
     }
+  }
+
+  /**
+   * H7, H6: a node behind a membership change does not know the members added since its head; if
+   * the members it knows have all left, only those newer ones can tell it that it is behind
+   * (simulator, membership swarm seeds 4164 and 5967: a joiner given a configuration whose only
+   * voter then left ignored the new voter's heartbeats as from an unknown node, for good). So a
+   * position report showing a longer log, and fetched batches, are taken from any node: every
+   * node's log holds decided batches only, and fetched ones are verified before they are used.
+   * Consensus messages from non-members stay ignored.
+   */
+  private boolean learnFromNewerMember(Message m) {
+    if (m instanceof Message.Status st && st.length() > log.length()) {
+      marks.hit("H7.status-from-newer-member");
+      onStatus(st);
+      return true;
+    } else if (m instanceof Message.FetchReply r) {
+      peers.heard(r.from(), r.length(), r.head(), now);
+      catchUp.onFetchReply(r);
+      return true;
+    }
+    return false;
   }
 
   /** Delivers a consensus message to the instance it is about, or deals with the mismatch (seed 14). */
@@ -408,7 +440,16 @@ public final class Node {
     }
     marks.hit("H6.snapshot-installed");
     log = new CommittedLog(s.length(), s.head());
-    config = s.membership();
+    if (s.membership().version() >= config.version()) {
+      config = s.membership();
+    } else {
+      // A joiner was given a configuration newer than the snapshot's (which may not even list
+      // it): keep it, as a restart would (DurableState keeps the newer ConfigRecord). Taking the
+      // snapshot's left the joiner ignoring every current member as unknown and fetching from
+      // members that had left (simulator, membership swarm seed 4290). It is ahead of the log
+      // now, so this node counts no votes until its log reaches it (isVoter).
+      marks.hit("H7.kept-newer-configuration");
+    }
     history.clear();
     history.put(config.version(), config);
     snapshotLength = s.length();
@@ -872,21 +913,49 @@ public final class Node {
 
   /** H7: a committed membership entry changes the voters of every later instance. */
   private void applyMembership(LogEntry e) {
+    if (e.index() <= config.version()) {
+      // A joiner starts from the configuration it was given, made by an entry it has not fetched
+      // yet (or a snapshot carries one): entries up to that one are already in it. Applied again,
+      // each would be refused as stale and reported as a refused change, though the committed log
+      // applied it (simulator, membership swarm seed 4: SystemApplied(ok=false) for index 1).
+      return;
+    }
     Membership.Result r = SystemEntries.applyTo(config, e);
     if (r == null) {
       return;
     }
-    fx.client.add(new ClientEvent.SystemApplied(e.txid(), e.index(), r.ok(), r.refusal()));
+    ClientEvent.SystemApplied applied =
+        new ClientEvent.SystemApplied(e.txid(), e.index(), r.ok(), r.refusal());
     if (!r.ok()) {
+      fx.client.add(applied);
       marks.hit("H7.membership-change-refused");
       return;
     }
     marks.hit("H7.membership-changed");
     boolean wasMember = config.get(self) != null;
+    boolean wasVoter = isVoter();
+    Membership before = config;
     config = r.membership();
     history.put(config.version(), config);
+    for (String gone : before.others(self)) {
+      if (config.get(gone) == null) {
+        // Its last report from us: the removed node learns that we hold its removal and can
+        // confirm it to its client (Confirmations); it hears nothing from us after this.
+        send(new Message.Status(self, gone, log.length(), log.head(), false));
+      }
+    }
+    confirmations.hold(applied, config);
     if (wasMember && config.get(self) == null) {
       marks.hit("H7.removed-self");
+    }
+    if (wasVoter && !isVoter() && !queue.isEmpty()) {
+      // Only voters propose: a node demoted or removed would keep its queued entries forever,
+      // neither committed nor refused (simulator, membership swarm seed 9: a removed node's two
+      // entries pending for good). Some may still commit inside a value another node decides, so
+      // their outcome is unknown here, as after a snapshot install.
+      marks.hit("H7.queue-dropped-not-voter");
+      fx.client.add(new ClientEvent.QueueDropped(new ArrayList<>(queue.keySet())));
+      queue.clear();
     }
   }
 
@@ -1008,8 +1077,18 @@ public final class Node {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * True when this node proposes, decides and coordinates on its instance (H7). Not while its
+   * configuration was made by an entry its log does not hold yet: a joiner starts from the
+   * configuration it was given, with an empty log, and so has no configuration for the instances
+   * before it; below that version {@link #membershipAt} can only answer with it, and a snapshot it
+   * takes there records it. A node that installed such a snapshot would count votes on those
+   * earlier instances with a later voter set (simulator, membership swarm seed 196: a joiner at
+   * configuration version 40 snapshotted length 4). Voting as an acceptor needs no voter set and
+   * stays as it is: only the nodes that count must know who counts.
+   */
   boolean isVoter() {
-    return config.isVoter(self);
+    return config.isVoter(self) && config.version() <= log.length();
   }
 
   boolean isVoter(String id) {

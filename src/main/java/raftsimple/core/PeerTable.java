@@ -26,12 +26,28 @@ public final class PeerTable {
 
   /** The peer with the longest reported log, or null; ties go to the lowest id. */
   String furthest() {
+    return furthest(Long.MIN_VALUE);
+  }
+
+  /**
+   * The peer with the longest log among those heard from at or after {@code heardSinceMs}, or, if
+   * none was, among all; null when none is known; ties go to the lowest id. A report never expires,
+   * and a peer that has gone for good (crashed and not restarted, removed and stopped) keeps its
+   * last, often longest, report: fetching from the furthest peer ever heard would retry it forever
+   * while live peers that are ahead go unasked (simulator, membership swarm seeds 512 and 945: ~700
+   * fetches to a stopped node, none to the live one).
+   */
+  String furthest(long heardSinceMs) {
     String best = null;
     long bestLength = -1;
+    boolean bestFresh = false;
     for (Map.Entry<String, Position> e : peers.entrySet()) {
-      if (e.getValue().length > bestLength) {
+      Position p = e.getValue();
+      boolean fresh = p.heardAtMs >= heardSinceMs;
+      if ((fresh && !bestFresh) || (fresh == bestFresh && p.length > bestLength)) {
         best = e.getKey();
-        bestLength = e.getValue().length;
+        bestLength = p.length;
+        bestFresh = fresh;
       }
     }
     return best;

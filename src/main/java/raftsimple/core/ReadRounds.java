@@ -19,12 +19,17 @@ import raftsimple.core.quorum.Majority;
  * rounds are never mistaken for fresh ones.
  */
 final class ReadRounds {
-  private record Parked(long target, long deadlineMs, List<Long> refs) {}
+  /** Reads whose round found {@code target}, answered by a majority of {@code config}'s voters. */
+  private record Parked(long target, long roundLength, Membership config, long deadlineMs,
+      List<Long> refs) {}
 
   private final Node node;
   private long round;
   private List<Long> inRound = new ArrayList<>();
   private final Map<String, Long> answers = new TreeMap<>();
+  /** The configuration at this node's head when the round started: whose answers count. */
+  private Membership roundConfig;
+  private long roundLength;
   private long roundDeadlineMs;
   private long resendAtMs;
   private List<Long> next = new ArrayList<>();
@@ -51,10 +56,12 @@ final class ReadRounds {
     inRound = next;
     next = new ArrayList<>();
     answers.clear();
+    roundConfig = node.membership();
+    roundLength = node.log.length();
     if (node.isVoter()) {
       answers.put(node.self, node.log.length() + (node.inst.voted() ? 1 : 0));
     }
-    for (String v : node.voterIds()) {
+    for (String v : roundConfig.voters()) {
       if (!v.equals(node.self)) {
         node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
       }
@@ -66,7 +73,7 @@ final class ReadRounds {
 
   void onReply(Message.ReadReply r) {
     node.peers.heard(r.from(), r.length(), r.head(), node.now);
-    if (r.readRound() != round || inRound.isEmpty() || !node.isVoter(r.from())) {
+    if (r.readRound() != round || inRound.isEmpty() || !roundConfig.isVoter(r.from())) {
       return;
     }
     answers.put(r.from(), r.length() + (r.voted() ? 1 : 0));
@@ -74,14 +81,14 @@ final class ReadRounds {
   }
 
   private void finishIfMajority() {
-    if (!Majority.reached(answers.size(), node.voterCount())) {
+    if (!Majority.reached(answers.size(), roundConfig.voters().size())) {
       return;
     }
     long target = 0;
     for (long t : answers.values()) {
       target = Math.max(target, t);
     }
-    parked.add(new Parked(target, roundDeadlineMs, inRound));
+    parked.add(new Parked(target, roundLength, roundConfig, roundDeadlineMs, inRound));
     inRound = new ArrayList<>();
     onAdvance();
     if (!next.isEmpty()) {
@@ -89,11 +96,16 @@ final class ReadRounds {
     }
   }
 
-  /** The log grew: release the reads whose target it reached. */
+  /** The log grew: release the reads whose target it reached, or ask again (H7, below). */
   void onAdvance() {
+    boolean again = false;
     for (int i = parked.size() - 1; i >= 0; i--) {
       Parked p = parked.get(i);
-      if (node.log.length() >= p.target) {
+      if (node.log.length() >= p.target && !countedTheRightVoters(p)) {
+        parked.remove(i);
+        next.addAll(p.refs);
+        again = true;
+      } else if (node.log.length() >= p.target) {
         parked.remove(i);
         for (long ref : p.refs) {
           // Report the whole local length, not the target: a voter still voting on instance L
@@ -105,6 +117,29 @@ final class ReadRounds {
         }
       }
     }
+    if (again && inRound.isEmpty()) {
+      startRound();
+    }
+  }
+
+  /**
+   * H7: the argument above needs the answering majority to be one of the voters of the instance at
+   * {@code max(target, roundLength)}: that instance was decided (if the read could miss an entry)
+   * before the read began, by a majority of its voters, one of whom answered. A node behind a
+   * membership change counted a stale voter set instead, whose majority can be removed nodes that
+   * lag as far behind (simulator, membership swarm seed 460: a joiner counted two removed nodes of
+   * its old configuration and read at 195 after 196 was acknowledged). So once the log has reached
+   * the target, the read is only released if the configuration there is the one the round counted
+   * (made by an entry the log holds); otherwise it takes a new round under the newer one.
+   */
+  private boolean countedTheRightVoters(Parked p) {
+    long at = Math.max(p.target, p.roundLength);
+    Membership m = node.membershipAt(at);
+    boolean same = m.version() <= at && m.equals(p.config);
+    if (!same) {
+      node.marks.hit("H7.read-config-changed");
+    }
+    return same;
   }
 
   void onTick() {
@@ -116,7 +151,7 @@ final class ReadRounds {
       }
     } else if (!inRound.isEmpty() && node.now >= resendAtMs) {
       resendAtMs = node.now + node.settings.retransmitMs();
-      for (String v : node.voterIds()) {
+      for (String v : roundConfig.voters()) {
         if (!v.equals(node.self) && !answers.containsKey(v)) {
           node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
         }

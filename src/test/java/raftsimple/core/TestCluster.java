@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.DurableRecord;
@@ -29,6 +30,15 @@ final class TestCluster {
   /** Messages sent and not yet delivered or dropped, in send order. */
   final List<Message> wire = new ArrayList<>();
   final List<ClientEvent> clientEvents = new ArrayList<>();
+  /** Client events by the node that released them. */
+  final Map<String, List<ClientEvent>> eventsOf = new TreeMap<>();
+  /** Each node's durable snapshot (the shell's file), if it took or installed one. */
+  final Map<String, Snapshot> snapshots = new TreeMap<>();
+  /** Snapshot requests the cores made ({@code Effects.snapshotFetch}), with the asking node. */
+  final List<Map.Entry<String, Effects.SnapshotFetch>> snapshotFetches = new ArrayList<>();
+
+  /** A snapshot as a shell keeps it: length, head, the configuration there (docs §12). */
+  record Snapshot(long length, Hash head, Membership membership) {}
   final List<LogEntry> released = new ArrayList<>();
   long now = 1_000;
   /** Per node: how far its wall clock is from true time (H8); fed only into Submit.wallMs. */
@@ -41,14 +51,90 @@ final class TestCluster {
   }
 
   TestCluster(int n, java.util.function.Function<String, NodeSettings> settingsOf) {
-    ids.addAll(names(n));
+    this(names(n), settingsOf, null);
+  }
+
+  /**
+   * A cluster founded with configuration {@code founding} (voters, learners, read-only members):
+   * each shell writes it as its first record, as log/Bootstrap does.
+   */
+  TestCluster(Membership founding, long headTimeoutMs) {
+    this(new ArrayList<>(founding.members().keySet()),
+        id -> settingsFor(id, founding.voters(), headTimeoutMs), founding);
+  }
+
+  private TestCluster(List<String> names, java.util.function.Function<String, NodeSettings> settingsOf,
+      Membership founding) {
+    ids.addAll(names);
     for (String id : ids) {
       settings.put(id, settingsOf.apply(id));
       disks.put(id, new ArrayList<>());
+      if (founding != null) {
+        disks.get(id).add(new DurableRecord.ConfigRecord(founding));
+      }
       clockOffset.put(id, 0L);
       wallSkew.put(id, 0L);
       start(id);
     }
+  }
+
+  /** Settings for {@code id} among founding {@code voters} (a non-voter is not "writable"). */
+  static NodeSettings settingsFor(String id, List<String> voters, long headTimeoutMs) {
+    NodeSettings d = NodeSettings.of(voters.get(0), voters, headTimeoutMs);
+    return new NodeSettings(id, voters, !voters.contains(id), d.headTimeoutMs(), d.retransmitMs(),
+        d.heartbeatMs(), d.readTimeoutMs(), d.batchEntriesMax(), d.batchBytesMax(),
+        d.pendingEntriesMax(), d.catchUpEntriesMax());
+  }
+
+  /** A configuration of {@code voters} plus {@code others} with the given role, at version 0. */
+  static Membership members(List<String> voters, Map<String, Membership.Role> others) {
+    List<Membership.Member> ms = new ArrayList<>();
+    for (String v : voters) {
+      ms.add(new Membership.Member(v, "", Membership.Role.VOTER));
+    }
+    others.forEach((id, role) -> ms.add(new Membership.Member(id, "", role)));
+    return new Membership(0, ms);
+  }
+
+  /**
+   * A new node joins with an empty log and configuration {@code m}, which it got from the member it
+   * asked (log/Joiner): its shell writes it as its first record.
+   */
+  void join(String id, Membership m) {
+    ids.add(id);
+    settings.put(id, settingsFor(id, settings.get(ids.get(0)).voters(),
+        settings.get(ids.get(0)).headTimeoutMs()));
+    disks.put(id, new ArrayList<>(List.of(new DurableRecord.ConfigRecord(m))));
+    clockOffset.put(id, 0L);
+    wallSkew.put(id, 0L);
+    start(id);
+  }
+
+  /** Submits membership change {@code c} to {@code id} as a system entry; returns the ref. */
+  long submitChange(String id, Membership.Change c) {
+    long ref = nextRef++;
+    step(id, new Input.Submit(ref, now + wallSkew.get(id), SystemEntries.encode(c), null));
+    return ref;
+  }
+
+  /** {@code id}'s shell takes a snapshot at its head (an instance boundary) and tells the core. */
+  Snapshot takeSnapshot(String id, int retainEntries) {
+    Node n = nodes.get(id);
+    Snapshot s = new Snapshot(n.length(), n.head(), n.membershipAt(n.length()));
+    snapshots.put(id, s);
+    step(id, new Input.SnapshotTaken(s.length(), retainEntries));
+    return s;
+  }
+
+  /** {@code id}'s shell installed snapshot {@code s} (durable first, then the core is told). */
+  Effects installSnapshot(String id, Snapshot s) {
+    snapshots.put(id, s);
+    return step(id, new Input.SnapshotInstalled(s.length(), s.head(), s.membership()));
+  }
+
+  /** The client events {@code id} released so far. */
+  List<ClientEvent> events(String id) {
+    return eventsOf.getOrDefault(id, List.of());
   }
 
   static List<String> names(int n) {
@@ -64,7 +150,9 @@ final class TestCluster {
   }
 
   void start(String id) {
-    DurableState d = new DurableState();
+    Snapshot snap = snapshots.get(id);
+    DurableState d = snap == null ? new DurableState()
+        : new DurableState(snap.length(), snap.head(), snap.membership());
     for (DurableRecord r : disks.get(id)) {
       d.apply(r);
     }
@@ -86,7 +174,11 @@ final class TestCluster {
     disks.get(id).addAll(fx.persist);
     wire.addAll(fx.send);
     clientEvents.addAll(fx.client);
+    eventsOf.computeIfAbsent(id, k -> new ArrayList<>()).addAll(fx.client);
     released.addAll(fx.committed);
+    if (fx.snapshotFetch != null) {
+      snapshotFetches.add(Map.entry(id, fx.snapshotFetch));
+    }
     return fx;
   }
 
@@ -199,11 +291,11 @@ final class TestCluster {
     return n;
   }
 
-  /** Every payload in {@code id}'s log, in order. */
+  /** Every payload in {@code id}'s log (from its snapshot on), in order. */
   List<String> payloads(String id) {
     List<String> out = new ArrayList<>();
     CommittedLog log = nodes.get(id).log();
-    for (long i = 1; i <= log.length(); i++) {
+    for (long i = log.firstIndex(); i <= log.length(); i++) {
       out.add(new String(log.get(i).entry().payload(), StandardCharsets.UTF_8));
     }
     return out;

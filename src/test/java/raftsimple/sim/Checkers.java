@@ -30,16 +30,24 @@ import raftsimple.core.CommittedLog;
  *       log that reaches the index), survives its acknowledging node's crashes, and is in every log
  *       at the end;
  *   <li><b>linearizable reads</b>: a read barrier never returns a length below the index of an
- *       entry acknowledged before the read began.
+ *       entry acknowledged before the read began;
+ *   <li><b>state</b>: a node's state machine (restored from snapshots, re-applied after restarts)
+ *       always equals the state the global chain produces at the same length;
+ *   <li><b>snapshots</b>: a node whose log starts after a snapshot ({@code baseLength > 0}) has the
+ *       global chain's hash at its base, on a batch boundary; entries below it are checked through
+ *       that hash;
+ *   <li>the membership invariants of {@link MembershipChecks}.
  * </ul>
  * Violations throw {@link SimFailure}.
  */
 final class Checkers {
   record Ack(Hash txid, long index, String node) {}
 
-  private final List<SimNode> nodes;
   /** {@code chain.get(i - 1)}: the hash at index {@code i} of the one chain every node must hold. */
   private final List<Hash> chain = new ArrayList<>();
+  /** {@code digests.get(i)}: the state digest after the first {@code i} entries of the chain. */
+  private final List<Long> digests = new ArrayList<>(List.of(0L));
+  final MembershipChecks membership;
   /** Bit {@code i}: index {@code i} of the global chain ends a batch (an instance's value). */
   private final java.util.BitSet boundaries = new java.util.BitSet();
   /** Indexes 1..boundariesKnown have their bit in {@link #boundaries}. */
@@ -53,12 +61,13 @@ final class Checkers {
   private long maxAckedIndex;
   long reads;
 
-  Checkers(List<SimNode> nodes) {
-    this.nodes = nodes;
-    this.checkedUpTo = new long[nodes.size()];
-    for (int i = 0; i < nodes.size(); i++) {
+  /** {@code ids}: how many node ids exist (indexes 0..ids-1). */
+  Checkers(int ids, raftsimple.core.Membership founding) {
+    this.checkedUpTo = new long[ids];
+    for (int i = 0; i < ids; i++) {
       ackedBy.add(new ArrayList<>());
     }
+    this.membership = new MembershipChecks(founding);
   }
 
   void submitted(String nodeId, String payload) {
@@ -83,26 +92,79 @@ final class Checkers {
       return;
     }
     CommittedLog log = n.node().log();
-    long durable = n.disk.durableLogLength();
+    long durable = n.disk.durableLength();
     if (log.length() < durable) {
       throw new SimFailure("durability", n.id + " holds " + log.length()
           + " entries in memory but " + durable + " are durable on its disk");
     }
     long from = checkedUpTo[n.index];
-    if (durable <= from) {
-      return;
+    if (durable > from) {
+      if (log.baseLength() > from) {
+        checkBase(n, log);
+        from = log.baseLength();
+      }
+      List<LogEntry> fresh = log.range(from + 1, (int) (durable - from));
+      String problem = ChainVerifier.firstProblem(from, hashAt(from), fresh);
+      if (problem != null) {
+        throw new SimFailure(problem.contains("prev") ? "agreement" : "chain",
+            n.id + " durable entries after " + from + ": " + problem);
+      }
+      for (LogEntry e : fresh) {
+        checkEntry(n, e);
+        checkBoundary(n, log, e.index());
+        if (log.isBoundary(e.index())) {
+          membership.checkAt(n.id, n.node(), e.index());
+        }
+      }
+      checkedUpTo[n.index] = durable;
     }
-    List<LogEntry> fresh = log.range(from + 1, (int) (durable - from));
-    String problem = ChainVerifier.firstProblem(from, hashAt(from), fresh);
-    if (problem != null) {
-      throw new SimFailure(problem.contains("prev") ? "agreement" : "chain",
-          n.id + " durable entries after " + from + ": " + problem);
+    checkState(n);
+    membership.checkNode(n.id, n.node(), chain.size());
+  }
+
+  /** A log that starts after a snapshot: its base is a boundary of the global chain, same hash. */
+  private void checkBase(SimNode n, CommittedLog log) {
+    long base = log.baseLength();
+    if (base > chain.size() || !hashAt(base).equals(log.baseHash())) {
+      throw new SimFailure("agreement", n.id + " starts after a snapshot at " + base + " ending in "
+          + log.baseHash().shortHex() + (base > chain.size() ? ", beyond the committed chain ("
+          + chain.size() + ")" : " where the cluster committed " + hashAt(base).shortHex()));
     }
-    for (LogEntry e : fresh) {
-      checkEntry(n, e);
-      checkBoundary(n, log, e.index());
+    if (base > 0 && !boundaries.get((int) base)) {
+      throw new SimFailure("agreement", n.id + " starts after a snapshot at " + base
+          + ", which is not a batch boundary of the cluster's chain");
     }
-    checkedUpTo[n.index] = durable;
+  }
+
+  private void checkState(SimNode n) {
+    long applied = n.state.applied();
+    if (applied <= chain.size() && n.state.digest() != digests.get((int) applied)) {
+      throw new SimFailure("state", n.id + "'s state machine at length " + applied
+          + " differs from the state the committed chain produces there");
+    }
+  }
+
+  /** The shell is writing snapshot {@code s} of {@code n}: it must describe the global chain. */
+  void snapshotTaking(SimNode n, SimSnapshot s) {
+    check(n);
+    if (s.length() > chain.size() || !hashAt(s.length()).equals(s.head())
+        || s.stateDigest() != digests.get((int) s.length())) {
+      throw new SimFailure("state", n.id + " took a " + s + " that does not match the committed chain");
+    }
+    membership.snapshotTaken(n.id, s, chain.size());
+  }
+
+  /** {@code n} released message {@code m}. */
+  void sent(SimNode n, raftsimple.core.msg.Message m) {
+    check(n);
+    long l = m.length();
+    membership.sent(m, chain.size(), l <= chain.size() ? hashAt(l) : Hash.ZERO);
+  }
+
+  /** {@code n} released client event {@code e}. */
+  void clientEvent(SimNode n, raftsimple.core.msg.ClientEvent e) {
+    check(n);
+    membership.clientEvent(n.id, e, chain.size());
   }
 
   private Hash hashAt(long index) {
@@ -121,7 +183,8 @@ final class Checkers {
     // A new index of the global chain: validity and uniqueness are checked once, here.
     String payload = new String(e.entry().payload(), StandardCharsets.UTF_8);
     TreeSet<String> to = submitted.get(payload);
-    if (to == null || !to.contains(e.entry().origin())) {
+    boolean submittedThere = to != null && to.contains(e.entry().origin());
+    if (!submittedThere && !membership.selfMade(e)) {
       throw new SimFailure("validity", "entry " + i + " (" + e.txid().shortHex() + " from "
           + e.entry().origin() + ", payload " + payload + ") was never submitted there");
     }
@@ -131,6 +194,8 @@ final class Checkers {
           + dup + " and " + i);
     }
     chain.add(e.hash());
+    digests.add(SimStateMachine.next(digests.get(digests.size() - 1), e.txid()));
+    membership.appended(e);
   }
 
   /**
@@ -163,15 +228,18 @@ final class Checkers {
 
   /** {@code n} restarted from its disk: everything it acknowledged must have come back. */
   void restarted(SimNode n) {
+    check(n);
     CommittedLog log = n.node().log();
     for (Ack a : ackedBy.get(n.index)) {
+      if (a.index() <= log.baseLength()) {
+        continue; // inside its snapshot, whose base hash check() matched with the chain
+      }
       LogEntry e = log.get(a.index());
       if (e == null || !e.txid().equals(a.txid())) {
         throw new SimFailure("durability", n.id + " acknowledged " + a.txid().shortHex()
             + " at index " + a.index() + " but restarted without it (log length " + log.length() + ")");
       }
     }
-    check(n);
   }
 
   void readReady(SimNode n, long length, long ackedBeforeRead) {
@@ -186,21 +254,26 @@ final class Checkers {
     }
   }
 
-  /** End of the liveness phase: every log is the whole chain, verified, with every acknowledged entry. */
-  void atEnd() {
-    for (SimNode n : nodes) {
+  /**
+   * End of the liveness phase: every member's log is the whole chain (from its snapshot on,
+   * re-verified), with every acknowledged entry, and its state machine has applied all of it.
+   */
+  void atEnd(List<SimNode> members) {
+    for (SimNode n : members) {
       check(n);
       CommittedLog log = n.node().log();
-      String problem = ChainVerifier.firstProblem(0, Hash.ZERO, log.range(1, (int) log.length()));
+      checkBase(n, log);
+      String problem = ChainVerifier.firstProblem(log.baseLength(), log.baseHash(),
+          log.range(log.firstIndex(), (int) (log.length() - log.baseLength())));
       if (problem != null) {
         throw new SimFailure("chain", n.id + " full re-verification: " + problem);
       }
-      if (log.length() != chain.size()) {
-        throw new SimFailure("agreement", n.id + " ends at length " + log.length()
-            + " but the cluster committed " + chain.size());
+      if (log.length() != chain.size() || n.state.applied() != chain.size()) {
+        throw new SimFailure("agreement", n.id + " ends at length " + log.length() + " (applied "
+            + n.state.applied() + ") but the cluster committed " + chain.size());
       }
       for (Ack a : acked) {
-        if (log.indexOf(a.txid()) != a.index()) {
+        if (a.index() > log.baseLength() && log.indexOf(a.txid()) != a.index()) {
           throw new SimFailure("durability", n.id + " ends without acknowledged "
               + a.txid().shortHex() + " at index " + a.index());
         }

@@ -8,13 +8,16 @@ import org.junit.jupiter.api.Test;
 class DeterminismTest {
   @Test
   void sameSeedSameRun() {
-    for (long seed = 1; seed <= 8; seed++) {
-      Verdict a = new Simulation(seed, Sabotage.NONE, o -> { }, 2_000, false).run();
-      Verdict b = new Simulation(seed, Sabotage.NONE, o -> { }, 2_000, false).run();
-      assertEquals(a.traceTail(), b.traceTail(), "trace of seed " + seed);
-      assertEquals(a.stats(), b.stats(), "stats of seed " + seed);
-      assertEquals(a.marks(), b.marks(), "marks of seed " + seed);
-      assertEquals(a.options().toString(), b.options().toString());
+    for (Swarm swarm : Swarm.values()) {
+      for (long seed = 1; seed <= 8; seed++) {
+        Verdict a = new Simulation(seed, swarm, Sabotage.NONE, o -> { }, 2_000, false).run();
+        Verdict b = new Simulation(seed, swarm, Sabotage.NONE, o -> { }, 2_000, false).run();
+        String what = swarm.property() + " seed " + seed;
+        assertEquals(a.traceTail(), b.traceTail(), "trace of " + what);
+        assertEquals(a.stats(), b.stats(), "stats of " + what);
+        assertEquals(a.marks(), b.marks(), "marks of " + what);
+        assertEquals(a.options().toString(), b.options().toString());
+      }
     }
   }
 }

@@ -35,6 +35,19 @@ class PlantedBugTest {
     hunt(Sabotage.SEND_BEFORE_DURABLE, 400, PlantedBugTest::crashy, Set.of("agreement", "durability"));
   }
 
+  /** Bug (d): a joiner's shell makes it a voter in its own configuration record (H7). */
+  @Test
+  void joinerThatBelievesItIsAVoter_isCaught() {
+    hunt(Swarm.MEMBERSHIP, Sabotage.JOINER_BELIEVES_VOTER, 200, o -> { }, Set.of("membership"));
+  }
+
+  /** Bug (e): the shell restores an older snapshot after its log caught up past it. */
+  @Test
+  void installingAnOlderSnapshot_isCaught() {
+    hunt(Swarm.MEMBERSHIP, Sabotage.INSTALL_AFTER_CATCHING_UP, 400, PlantedBugTest::snapshotRace,
+        Set.of("state", "durability"));
+  }
+
   /**
    * Survey, not a gate: {@code -Dplanted.survey=N} counts, for each planted bug, how many of seeds
    * 1..N catch it, with the default swarm and with the bug's own tweak.
@@ -46,6 +59,8 @@ class PlantedBugTest {
     bugs.put(Sabotage.DOUBLE_VOTE, o -> { });
     bugs.put(Sabotage.SEND_BEFORE_DURABLE, PlantedBugTest::crashy);
     bugs.put(Sabotage.PROMISE_REPORTS_DURABLE_ONLY, PlantedBugTest::slowDisk);
+    bugs.put(Sabotage.JOINER_BELIEVES_VOTER, o -> { });
+    bugs.put(Sabotage.INSTALL_AFTER_CATCHING_UP, PlantedBugTest::snapshotRace);
     String only = System.getProperty("planted.only", "");
     for (Map.Entry<Sabotage, Consumer<SwarmOptions>> b : bugs.entrySet()) {
       Sabotage bug = b.getKey();
@@ -57,7 +72,7 @@ class PlantedBugTest {
         int caught = 0;
         Map<String, Integer> by = new TreeMap<>();
         for (long seed = 1; seed <= n; seed++) {
-          Verdict v = new Simulation(seed, bug, tweak ? own : o -> { }, 1, false).run();
+          Verdict v = new Simulation(seed, swarmOf(bug), bug, tweak ? own : o -> { }, 1, false).run();
           if (!v.ok()) {
             caught++;
             by.merge(v.failure().invariant, 1, Integer::sum);
@@ -103,9 +118,32 @@ class PlantedBugTest {
     o.heartbeatMs = 500;
   }
 
+  /**
+   * Snapshots often and slowly written, a slow network and a short head timeout, so that a lagging
+   * node's log often moves on (a commit for its own head) while a snapshot transfer runs.
+   */
+  private static void snapshotRace(SwarmOptions o) {
+    o.snapshotEveryEntries = 3;
+    o.snapshotRetainEntries = 0;
+    o.snapshotWriteMinMs = 50;
+    o.snapshotWriteMaxMs = 300;
+    o.partitionEveryMs = 300;
+    o.delayMaxMs = Math.max(o.delayMaxMs, o.delayMinMs + 100);
+  }
+
+  private static Swarm swarmOf(Sabotage bug) {
+    return bug == Sabotage.JOINER_BELIEVES_VOTER || bug == Sabotage.INSTALL_AFTER_CATCHING_UP
+        ? Swarm.MEMBERSHIP : Swarm.CLASSIC;
+  }
+
   private static void hunt(Sabotage bug, int seedsMax, Consumer<SwarmOptions> tweak, Set<String> expected) {
+    hunt(Swarm.CLASSIC, bug, seedsMax, tweak, expected);
+  }
+
+  private static void hunt(Swarm swarm, Sabotage bug, int seedsMax, Consumer<SwarmOptions> tweak,
+      Set<String> expected) {
     for (long seed = 1; seed <= seedsMax; seed++) {
-      Verdict v = new Simulation(seed, bug, tweak, 200, false).run();
+      Verdict v = new Simulation(seed, swarm, bug, tweak, 200, false).run();
       if (!v.ok()) {
         System.out.printf("planted %s: caught at seed %d (%d seeds): %s%n", bug, seed, seed,
             v.failure().getMessage().lines().findFirst().orElse(""));

@@ -16,5 +16,16 @@ enum Sabotage {
    * record is not durable yet. A coordinator can then miss a vote that is about to let a round-0
    * proposal be decided.
    */
-  PROMISE_REPORTS_DURABLE_ONLY
+  PROMISE_REPORTS_DURABLE_ONLY,
+  /**
+   * H7: a joining node's shell writes a configuration record that makes it a voter at once (the
+   * membership swarm only): it counts itself, and others never count it.
+   */
+  JOINER_BELIEVES_VOTER,
+  /**
+   * Snapshots: the shell installs a peer's snapshot even when its log caught up past it while the
+   * transfer ran: it restores the state machine to the older state, and the core, which ignores
+   * the install, goes on from its longer log (the membership swarm only).
+   */
+  INSTALL_AFTER_CATCHING_UP
 }

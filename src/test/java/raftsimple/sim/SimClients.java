@@ -22,7 +22,9 @@ import raftsimple.core.msg.Input;
  * idempotency key). Some requests are linearizable read barriers instead of submits.
  *
  * <p>In liveness mode clients stop issuing and retrying and wait patiently: every request still
- * waiting must then be acknowledged.
+ * waiting must then be acknowledged, except that an outcome may become <em>unknown</em>: the node
+ * dropped its queue after installing a snapshot ({@code QueueDropped}), or the node is no longer a
+ * member (the real ingress answers 503 after its request timeout; the entry is polled by txid).
  */
 final class SimClients {
   /** What the simulation does for the clients: step a node, and tell the checkers. */
@@ -74,6 +76,8 @@ final class SimClients {
   private final Map<Long, Attempt> attempts = new TreeMap<>();
   /** Per node: txid → the attempt waiting for it (only the node's current incarnation). */
   private final List<Map<Hash, Attempt>> waiting = new ArrayList<>();
+  /** Requests whose outcome became unknown (dropped queue, node no longer a member). */
+  long unknown;
   private final int[] outstanding;
   private final int[] sequence;
   private long nextRef = 1;
@@ -89,7 +93,7 @@ final class SimClients {
     this.events = events;
     this.nodes = nodes;
     this.host = host;
-    for (int i = 0; i < nodes.size(); i++) {
+    for (int i = 0; i < options.idCount(); i++) {
       waiting.add(new HashMap<>());
     }
     outstanding = new int[options.clients];
@@ -229,6 +233,27 @@ final class SimClients {
     } else if (e instanceof ClientEvent.ReadFailed rf) {
       Attempt a = attempts.get(rf.ref());
       if (a != null) {
+        fail(a);
+      }
+    } else if (e instanceof ClientEvent.QueueDropped d) {
+      for (Hash txid : d.txids()) {
+        Attempt a = waiting.get(node.index).get(txid);
+        if (a != null && !a.done) {
+          unknown++;
+          fail(a);
+        }
+      }
+    }
+  }
+
+  /**
+   * Liveness phase: requests waiting at {@code node}, which is not a member any more, will never be
+   * answered by it; their outcome is unknown (the real ingress times them out with 503).
+   */
+  void abandonAt(SimNode node) {
+    for (Attempt a : new ArrayList<>(attempts.values())) {
+      if (a.node == node && !a.done) {
+        unknown++;
         fail(a);
       }
     }

@@ -22,7 +22,7 @@ final class SimClock {
   SimClock(SplittableRandom random, SwarmOptions options) {
     this.random = random;
     this.options = options;
-    int n = options.voters;
+    int n = options.idCount();
     monoOrigin = new long[n];
     driftPpm = new long[n];
     wallSkew = new long[n];

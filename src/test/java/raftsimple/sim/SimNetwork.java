@@ -40,8 +40,8 @@ final class SimNetwork {
     this.random = random;
     this.options = options;
     this.events = events;
-    this.cut = new boolean[options.voters][options.voters];
-    this.linkDelay = new long[options.voters][options.voters];
+    this.cut = new boolean[options.idCount()][options.idCount()];
+    this.linkDelay = new long[options.idCount()][options.idCount()];
     drawLinkDelays();
   }
 
@@ -49,7 +49,7 @@ final class SimNetwork {
     if (!options.linkLatency) {
       return;
     }
-    int n = options.voters;
+    int n = options.idCount();
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < n; j++) {
         linkDelay[i][j] = random.nextLong(options.delayMaxMs - options.delayMinMs + 1);
@@ -115,11 +115,24 @@ final class SimNetwork {
     return cut[index(m.from())][index(m.to())];
   }
 
+  /**
+   * One leg of a snapshot transfer (the shells' SnapshotRead/SnapshotData exchange, several
+   * messages folded into one): -1 when it fails (the link is cut, or a message of it is lost),
+   * else how long it takes: a few message delays.
+   */
+  long transferLegMs(String from, String to) {
+    if (cut[index(from)][index(to)] || (faulty && random.nextDouble() < options.lossRate)) {
+      return -1;
+    }
+    long spread = options.delayMaxMs - options.delayMinMs;
+    return options.delayMinMs * 2 + random.nextLong(2 * spread + 1);
+  }
+
   /** Replaces the partition by a new random one (or heals); returns a description for the trace. */
   String repartition() {
     heal();
     drawLinkDelays();
-    int n = options.voters;
+    int n = options.idCount();
     int kind = random.nextInt(4);
     if (kind == 0) {
       return partition;

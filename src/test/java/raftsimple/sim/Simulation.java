@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import raftsimple.chain.LogEntry;
+import raftsimple.core.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.Effects;
@@ -15,16 +16,17 @@ import raftsimple.core.msg.Message;
 
 /**
  * One seeded run of a simulated cluster (TigerBeetle's VOPR, docs/SIMULATION.md): the seed draws
- * {@link SwarmOptions}, then drives N {@link Node}s through a fault phase (lossy, duplicating,
+ * {@link SwarmOptions}, then drives the {@link Node}s through a fault phase (lossy, duplicating,
  * reordering, partitioned network; crashes that lose unsynced records; skewed, stepping clocks;
- * clients on every node) with {@link Checkers} after every step, then a liveness phase (heal
- * everything, restart every node, stop clients) in which every request must resolve and every node
+ * clients on every node; in the membership swarm also joins, removals, promotions and snapshots)
+ * with {@link Checkers} after every step, then a liveness phase (heal everything, restart every
+ * node, stop clients and membership changes) in which every request must resolve and every member
  * reach the same head within a bounded simulated time.
  *
  * <p>Everything random comes from one {@link SplittableRandom} per seed and every collection
  * iterates deterministically (STYLE rule 9), so a seed replays bit for bit.
  */
-final class Simulation implements SimNode.Sink, SimClients.Host {
+final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Host {
   private static final long PROBE_MS = 50;
 
   final long seed;
@@ -34,8 +36,13 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   private final EventQueue events = new EventQueue();
   private final SimClock clock;
   private final SimNetwork network;
+  /** Every node created so far (founding members first, then joiners), in creation order. */
   private final List<SimNode> nodes = new ArrayList<>();
+  private final SimNode[] byIndex;
+  private final Membership founding;
   private final SimClients clients;
+  private final SimOperator operator;
+  private final SnapshotTransfers transfers;
   private final Checkers checkers;
   private final Trace trace;
   private final Map<String, Long> marks = new TreeMap<>();
@@ -44,28 +51,57 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   private long stableLength = -1;
   private long crashes;
   private long steps;
+  private long joins;
+  private long snapshots;
+  private long installs;
 
+  /** A classic-swarm run (the signature the planted-bug and regression tests use). */
   Simulation(long seed, Sabotage sabotage, Consumer<SwarmOptions> tweak, int traceLines, boolean echo) {
+    this(seed, Swarm.CLASSIC, sabotage, tweak, traceLines, echo);
+  }
+
+  Simulation(long seed, Swarm swarm, Sabotage sabotage, Consumer<SwarmOptions> tweak,
+      int traceLines, boolean echo) {
     this.seed = seed;
     this.sabotage = sabotage;
     this.random = new SplittableRandom(seed);
-    this.options = SwarmOptions.draw(random);
+    this.options = swarm.draw(random);
     tweak.accept(options);
     this.clock = new SimClock(random, options);
     this.network = new SimNetwork(random, options, events);
     this.trace = new Trace(traceLines, echo);
-    for (String id : options.nodeIds()) {
-      SimNode n = new SimNode(id, options, events, random, sabotage);
-      n.sink(this);
-      n.onCrashAfterPersist(() -> crash(n));
-      nodes.add(n);
+    this.byIndex = new SimNode[options.idCount()];
+    this.founding = foundingMembership(options);
+    this.checkers = new Checkers(options.idCount(), founding);
+    for (String id : options.foundingIds()) {
+      create(id, founding);
     }
-    this.checkers = new Checkers(nodes);
     this.clients = new SimClients(random, options, events, nodes, this);
+    this.operator = new SimOperator(random, options, events, this);
+    this.transfers = new SnapshotTransfers(events, network, this::node, trace);
     network.onDeliver(this::deliver);
     if (sabotage == Sabotage.DOUBLE_VOTE) {
       network.tamper(Simulation::doubleVote);
     }
+  }
+
+  /** Every founding member as the shells write it in their first configuration record. */
+  private static Membership foundingMembership(SwarmOptions o) {
+    List<Membership.Member> ms = new ArrayList<>();
+    for (String id : o.foundingIds()) {
+      ms.add(new Membership.Member(id, "sim://" + id, o.nodeIds().contains(id)
+          ? Membership.Role.VOTER : Membership.Role.READ_ONLY));
+    }
+    return new Membership(0, ms);
+  }
+
+  private SimNode create(String id, Membership startConfig) {
+    SimNode n = new SimNode(id, options.settings(id), startConfig, options, events, random, sabotage);
+    n.sink(this);
+    n.onCrashAfterPersist(() -> crash(n));
+    nodes.add(n);
+    byIndex[n.index] = n;
+    return n;
   }
 
   /** The planted H1 bug: voter n1's refusals leave as grants, so it votes for two proposals. */
@@ -84,7 +120,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       runUntil(options.faultPhaseMs);
       enterLiveness();
       runLiveness();
-      checkers.atEnd();
+      checkers.atEnd(members());
     } catch (SimFailure f) {
       failure = f;
     } catch (RuntimeException e) {
@@ -99,7 +135,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   // ---------------------------------------------------------------- phases
 
   private void startCluster() {
-    for (SimNode n : nodes) {
+    for (SimNode n : new ArrayList<>(nodes)) {
       boot(n);
     }
     clients.start();
@@ -109,6 +145,9 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       SimNode n = nodes.get(random.nextInt(nodes.size()));
       trace(n.id, "wall-back", clock.stepBack(n.index) + "ms");
     });
+    if (options.membership) {
+      recurring(options.membershipEveryMs, operator::act);
+    }
   }
 
   /** Schedules {@code action} at exponential intervals of mean {@code meanMs} during the fault phase. */
@@ -133,11 +172,12 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
 
   private void enterLiveness() {
     liveness = true;
-    trace("sim", "liveness", "heal, stop loss/dup, restart all, stop clients");
+    trace("sim", "liveness", "heal, stop loss/dup, restart all, stop clients and changes");
     network.stopFaults();
     clients.livenessMode();
-    for (SimNode n : nodes) {
-      if (!n.up()) {
+    operator.livenessMode();
+    for (SimNode n : new ArrayList<>(nodes)) {
+      if (!n.up() && !n.decommissioned) {
         boot(n);
       }
     }
@@ -154,6 +194,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     long lastProgress = -1;
     while (true) {
       runUntil(events.nowMs() + PROBE_MS);
+      livenessChores();
       if (settled()) {
         return;
       }
@@ -173,27 +214,62 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     }
   }
 
+  /**
+   * What the operator and clients do once faults stop: finish joins the committed log already made,
+   * and give up on requests waiting at nodes that are no longer members (their outcome is unknown).
+   */
+  private void livenessChores() {
+    if (!options.membership) {
+      return;
+    }
+    Membership committed = checkers.membership.current();
+    operator.finishJoins(committed);
+    for (SimNode n : nodes) {
+      if (committed.get(n.id) == null) {
+        clients.abandonAt(n);
+        operator.abandonAt(n);
+      }
+    }
+  }
+
   /** Grows whenever something moves: entries committed anywhere, queues drained, clients answered. */
   private long progressCount() {
     long p = checkers.chainLength() * 1_000_003L - clients.waitingCount();
     for (SimNode n : nodes) {
-      p = p * 31 + n.node().length() - n.node().queued();
+      if (n.up()) {
+        p = p * 31 + n.node().length() - n.node().queued();
+      }
     }
-    return p;
+    return p * 31 + nodes.size();
+  }
+
+  /** The nodes of the members of the committed configuration (null for one never started). */
+  private List<SimNode> members() {
+    List<SimNode> out = new ArrayList<>();
+    for (String id : checkers.membership.current().members().keySet()) {
+      out.add(node(id));
+    }
+    return out;
   }
 
   /**
-   * True once every node is up and quiet, has no queued entries, no client waits, all agree on
-   * length and head, and this has held for long enough that any undecided instance left over (an
-   * orphaned vote only recovery can finish) would have been finished by a head timeout.
+   * True once every member of the committed configuration is up and quiet, has no queued entries,
+   * no learner is left unpromoted, no client waits and no membership change is in flight, all
+   * members agree on length and head, and this has held long enough that any undecided instance
+   * left over (an orphaned vote only recovery can finish) would have been finished by a head timeout.
    */
   private boolean settled() {
-    boolean same = clients.waitingCount() == 0;
-    Node first = nodes.get(0).node();
-    for (SimNode n : nodes) {
-      Node node = n.node();
-      same &= n.quiet() && node.queued() == 0 && node.length() == first.length()
-          && node.head().equals(first.head());
+    boolean same = clients.waitingCount() == 0 && operator.idle();
+    List<SimNode> members = members();
+    Node first = members.get(0) == null || !members.get(0).up() ? null : members.get(0).node();
+    same &= first != null;
+    for (SimNode n : members) {
+      Node node = n == null ? null : n.node();
+      same &= node != null && n.quiet() && node.queued() == 0 && first != null
+          && node.length() == first.length() && node.head().equals(first.head());
+    }
+    for (Membership.Member m : checkers.membership.current().members().values()) {
+      same &= m.role() != Membership.Role.LEARNER;
     }
     long now = events.nowMs();
     if (!same || first.length() != stableLength) {
@@ -208,11 +284,18 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     StringBuilder b = new StringBuilder();
     for (SimNode n : nodes) {
       Node node = n.node();
+      if (node == null) {
+        b.append("\n  ").append(n.id).append(n.decommissioned ? " decommissioned" : " down");
+        continue;
+      }
       b.append("\n  ").append(n.id).append(" length=").append(node.length()).append(" head=")
-          .append(node.head().shortHex()).append(" queued=").append(node.queued())
-          .append(" quiet=").append(n.quiet()).append(" ready=").append(node.ready())
+          .append(node.head().shortHex()).append(" base=").append(node.log().baseLength())
+          .append(" queued=").append(node.queued()).append(" quiet=").append(n.quiet())
+          .append(" ready=").append(node.ready()).append(" ").append(node.membership())
           .append("\n    marks=").append(node.marks().snapshot());
     }
+    b.append("\n  committed configuration: ").append(checkers.membership.current());
+    b.append("\n  operator:").append(operator.pending());
     b.append("\n  clients waiting: ").append(clients.waitingCount()).append(clients.waitingSummary());
     return b.toString();
   }
@@ -220,6 +303,9 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   // ---------------------------------------------------------------- nodes
 
   private void boot(SimNode n) {
+    if (n.decommissioned) {
+      return;
+    }
     clock.newIncarnation(n.index);
     try {
       n.start(random.nextLong());
@@ -228,7 +314,8 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       f.initCause(e);
       throw f;
     }
-    trace(n.id, "start", "length=" + n.node().length() + " records=" + n.disk.issued());
+    trace(n.id, "start", "length=" + n.node().length() + " base=" + n.node().log().baseLength()
+        + " records=" + n.disk.issued() + " " + n.node().membership());
     checkers.restarted(n);
     step(n, new Input.Tick(clock.monoMs(n.index, events.nowMs())));
     scheduleTick(n, n.incarnation);
@@ -260,6 +347,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     int lost = n.crash();
     trace(n.id, "crash", "lost " + lost + " unsynced records");
     clients.crashed(n);
+    operator.crashed(n);
     long down = random.nextLong(options.downMaxMs + 1);
     events.after(down, () -> {
       if (!n.up()) {
@@ -269,8 +357,8 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   }
 
   private void deliver(Message m) {
-    SimNode to = nodes.get(SimNetwork.index(m.to()));
-    if (to.up()) {
+    SimNode to = byIndex[SimNetwork.index(m.to())];
+    if (to != null && to.up()) {
       step(to, new Input.Receive(m));
     }
   }
@@ -299,6 +387,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
           Trace.effects(fx.persist.size(), fx.send.size(), fx.committed.size(), fx.client.size()));
     }
     checkers.check(n);
+    checkers.membership.produced(n.id, n.node(), fx.send);
   }
 
   private static String kind(Input in) {
@@ -308,6 +397,10 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
       return "tick";
     } else if (in instanceof Input.Submit) {
       return "submit";
+    } else if (in instanceof Input.SnapshotTaken) {
+      return "snap-taken";
+    } else if (in instanceof Input.SnapshotInstalled) {
+      return "snap-inst";
     }
     return "read";
   }
@@ -316,6 +409,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
 
   @Override
   public void send(SimNode from, Message m) {
+    checkers.sent(from, m);
     network.send(m);
   }
 
@@ -330,12 +424,34 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
   @Override
   public void client(SimNode n, ClientEvent e) {
     trace.add(events.nowMs(), n.id, "client", e);
+    checkers.clientEvent(n, e);
     clients.onClientEvent(n, e);
+    operator.onClientEvent(n, e);
   }
 
   @Override
   public void changed(SimNode n) {
     checkers.check(n);
+  }
+
+  @Override
+  public void input(SimNode n, Input in) {
+    if (in instanceof Input.SnapshotTaken) {
+      snapshots++;
+    } else if (in instanceof Input.SnapshotInstalled) {
+      installs++;
+    }
+    step(n, in);
+  }
+
+  @Override
+  public void snapshotFetch(SimNode n, Effects.SnapshotFetch f) {
+    transfers.fetch(n, f);
+  }
+
+  @Override
+  public void snapshotTaking(SimNode n, SimSnapshot s) {
+    checkers.snapshotTaking(n, s);
   }
 
   @Override
@@ -348,11 +464,57 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
     return clock.wallMs(n.index, events.nowMs());
   }
 
-  // ---------------------------------------------------------------- reporting
+  // ---------------------------------------------------------------- the operator's host
 
-  private void trace(String node, String kind, String detail) {
+  @Override
+  public void startJoiner(String id, Membership m) {
+    if (node(id) != null) {
+      return;
+    }
+    joins++;
+    SimNode n = create(id, sabotage == Sabotage.JOINER_BELIEVES_VOTER ? asVoter(m, id) : m);
+    trace(id, "joined", "with " + m);
+    boot(n);
+  }
+
+  /** Planted bug: {@code m} with {@code id} as a voter. */
+  private static Membership asVoter(Membership m, String id) {
+    List<Membership.Member> ms = new ArrayList<>();
+    for (Membership.Member x : m.members().values()) {
+      ms.add(x.id().equals(id) ? new Membership.Member(id, x.url(), Membership.Role.VOTER) : x);
+    }
+    return new Membership(m.version(), ms);
+  }
+
+  @Override
+  public void decommission(SimNode n) {
+    if (n.decommissioned) {
+      return;
+    }
+    trace(n.id, "decommission", "removed; stopped for good");
+    if (n.up()) {
+      crash(n);
+    }
+    n.decommissioned = true;
+  }
+
+  @Override
+  public SimNode node(String id) {
+    int i = SimNetwork.index(id);
+    return i < byIndex.length ? byIndex[i] : null;
+  }
+
+  @Override
+  public List<SimNode> nodes() {
+    return nodes;
+  }
+
+  @Override
+  public void trace(String node, String kind, String detail) {
     trace.add(events.nowMs(), node, kind, detail);
   }
+
+  // ---------------------------------------------------------------- reporting
 
   private void collect(Node node) {
     if (node != null) {
@@ -368,6 +530,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host {
 
   private Verdict.Stats stats() {
     return new Verdict.Stats(events.nowMs(), steps, checkers.chainLength(), clients.submits,
-        checkers.ackCount(), checkers.reads, crashes, network.sent, network.dropped);
+        checkers.ackCount(), checkers.reads, crashes, network.sent, network.dropped,
+        operator.changes, joins, snapshots, installs, clients.unknown);
   }
 }

@@ -69,6 +69,28 @@ final class SwarmOptions {
   /** Chance that a client action is a linearizable read barrier instead of a submit. */
   double readRate;
 
+  // Membership and snapshots (docs/SIMULATION.md; all off in the classic swarm).
+  /** The membership swarm: founding read-only members, joins, removals, promotions, snapshots. */
+  boolean membership;
+  /** Founding members that are read-only (ids after the voters'). */
+  int readOnlyAtStart;
+  /** Node ids n1..n{idsMax} exist: the founding members first, then one fresh id per joiner. */
+  int idsMax;
+  /** The operator keeps at most this many members (voters, learners, read-only) at once. */
+  int membersMax;
+  /** Mean time between the operator's membership changes; 0: none. */
+  long membershipEveryMs;
+  /** Chance that a removed node's process is stopped for good once its removal committed. */
+  double decommissionRate;
+  /** A node snapshots after this many applied entries (at an instance boundary); 0: never. */
+  int snapshotEveryEntries;
+  int snapshotRetainEntries;
+  /** Writing a snapshot file durably takes a random time in [min, max]. */
+  long snapshotWriteMinMs;
+  long snapshotWriteMaxMs;
+  /** Also drop the WAL records a durable snapshot covers (optional: correctness must not need it). */
+  boolean compactWal;
+
   // Phases.
   long faultPhaseMs;
   /** Liveness fails when nothing progresses for this long once faults stop. */
@@ -96,6 +118,31 @@ final class SwarmOptions {
     o.faultPhaseMs = 2_000 + r.nextInt(10_000);
     o.livenessStallMs = Math.max(30_000, 40 * o.headTimeoutMs);
     o.livenessMaxMs = 600_000;
+    return o;
+  }
+
+  /**
+   * The membership swarm: a classic draw (so every fault above stays in play), then a founding
+   * cluster of 1–5 voters plus 0–2 read-only members, an operator changing membership concurrently
+   * with writes and faults (cluster sizes 1–7 over time), and snapshots every few entries. Drawn
+   * after {@link #draw} so that the classic swarm's seeds keep their options.
+   */
+  static SwarmOptions drawMembership(SplittableRandom r) {
+    SwarmOptions o = draw(r);
+    o.membership = true;
+    int c = r.nextInt(100);
+    o.voters = c < 10 ? 1 : c < 20 ? 2 : c < 60 ? 3 : c < 75 ? 4 : 5;
+    o.readOnlyAtStart = r.nextInt(3) == 0 ? 1 + r.nextInt(2) : 0;
+    o.membersMax = Math.max(o.voters + o.readOnlyAtStart, 3 + r.nextInt(5));
+    o.idsMax = Math.min(12, o.voters + o.readOnlyAtStart + 2 + r.nextInt(6));
+    o.membershipEveryMs = pick(r, 150, 400, 1_000, 2_500);
+    o.decommissionRate = r.nextDouble();
+    o.snapshotEveryEntries = r.nextInt(8) == 0 ? 0 : pick(r, 3, 8, 20, 60);
+    o.snapshotRetainEntries = pick(r, 0, 0, 2, 10, 50);
+    o.snapshotWriteMinMs = r.nextInt(5);
+    o.snapshotWriteMaxMs = o.snapshotWriteMinMs + pick(r, 0, 5, 30, 200);
+    o.compactWal = r.nextBoolean();
+    o.livenessStallMs = Math.max(o.livenessStallMs, 60_000);
     return o;
   }
 
@@ -142,6 +189,12 @@ final class SwarmOptions {
     return choices[r.nextInt(choices.length)];
   }
 
+  /** How many node ids exist (and size the network and clocks): the voters in the classic swarm. */
+  int idCount() {
+    return membership ? Math.max(idsMax, voters + readOnlyAtStart) : voters;
+  }
+
+  /** The founding voters' ids: n1..n{voters}. */
   List<String> nodeIds() {
     List<String> ids = new ArrayList<>();
     for (int i = 1; i <= voters; i++) {
@@ -150,8 +203,22 @@ final class SwarmOptions {
     return ids;
   }
 
+  /** Every founding member's id: the voters, then the read-only members. */
+  List<String> foundingIds() {
+    List<String> ids = nodeIds();
+    for (int i = voters + 1; i <= voters + readOnlyAtStart; i++) {
+      ids.add("n" + i);
+    }
+    return ids;
+  }
+
+  /**
+   * A node's core settings. Only a founding voter is "writable" in its settings; read-only members
+   * and joiners are not (their role comes from the configuration record, not from the settings).
+   */
   NodeSettings settings(String nodeId) {
-    return new NodeSettings(nodeId, nodeIds(), false, headTimeoutMs, retransmitMs, heartbeatMs,
+    boolean voter = nodeIds().contains(nodeId);
+    return new NodeSettings(nodeId, nodeIds(), !voter, headTimeoutMs, retransmitMs, heartbeatMs,
         readTimeoutMs, batchEntriesMax, batchBytesMax, pendingEntriesMax, catchUpEntriesMax);
   }
 
@@ -165,12 +232,18 @@ final class SwarmOptions {
             + "  disk: fsyncMs=[%d,%d] crashEveryMs=%d downMaxMs=%d crashAfterPersist=%.4f\n"
             + "  clocks: wallSkewMaxMs=%d driftPpmMax=%d wallStepBackEveryMs=%d\n"
             + "  clients: %d thinkMeanMs=%d pipeline=%d timeoutMs=%d retries=%d readRate=%.3f\n"
-            + "  phases: faultPhaseMs=%d livenessStallMs=%d livenessMaxMs=%d",
+            + "  phases: faultPhaseMs=%d livenessStallMs=%d livenessMaxMs=%d"
+            + (membership ? "\n  membership: readOnlyAtStart=%d idsMax=%d membersMax=%d everyMs=%d"
+                + " decommission=%.2f snapshotEvery=%d retain=%d snapshotWriteMs=[%d,%d] compactWal=%b"
+                : ""),
         voters, headTimeoutMs, retransmitMs, heartbeatMs, batchEntriesMax, batchBytesMax,
         pendingEntriesMax, catchUpEntriesMax, tickMinMs, tickMaxMs,
         lossRate, dupRate, delayMinMs, delayMaxMs, slowRate, slowMaxMs, linkLatency, partitionEveryMs,
         partitionForMaxMs, fsyncMinMs, fsyncMaxMs, crashEveryMs, downMaxMs, crashAfterPersistRate,
         wallSkewMaxMs, driftPpmMax, wallStepBackEveryMs, clients, thinkMeanMs, pipelineMax,
-        clientTimeoutMs, retriesMax, readRate, faultPhaseMs, livenessStallMs, livenessMaxMs);
+        clientTimeoutMs, retriesMax, readRate, faultPhaseMs, livenessStallMs, livenessMaxMs,
+        readOnlyAtStart, idsMax, membersMax, membershipEveryMs, decommissionRate,
+        snapshotEveryEntries, snapshotRetainEntries, snapshotWriteMinMs, snapshotWriteMaxMs,
+        compactWal);
   }
 }

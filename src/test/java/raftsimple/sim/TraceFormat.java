@@ -57,6 +57,10 @@ public final class TraceFormat {
       return "mono=" + t.nowMs();
     } else if (in instanceof Input.ReadBarrier b) {
       return "ref=" + b.ref();
+    } else if (in instanceof Input.SnapshotTaken t) {
+      return "L" + t.length() + " retain=" + t.retainEntries();
+    } else if (in instanceof Input.SnapshotInstalled i) {
+      return "L" + i.length() + "@" + h(i.head()) + " " + i.membership();
     }
     return in.toString();
   }
@@ -70,6 +74,11 @@ public final class TraceFormat {
       return "read-ready ref=" + r.ref() + " length=" + r.length();
     } else if (e instanceof ClientEvent.ReadFailed f) {
       return "read-failed ref=" + f.ref();
+    } else if (e instanceof ClientEvent.SystemApplied s) {
+      return "system-applied " + h(s.txid()) + " at " + s.index()
+          + (s.ok() ? " ok" : " refused: " + s.reason());
+    } else if (e instanceof ClientEvent.QueueDropped d) {
+      return "queue-dropped " + d.txids().size() + " entries";
     }
     return e.toString();
   }

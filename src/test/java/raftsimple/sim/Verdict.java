@@ -17,12 +17,15 @@ record Verdict(
     Map<String, Long> marks) {
 
   record Stats(long simMs, long steps, long committed, long submits, long acks, long reads,
-      long crashes, long messages, long dropped) {
+      long crashes, long messages, long dropped, long changes, long joins, long snapshots,
+      long installs, long unknown) {
     @Override
     public String toString() {
       return "simMs=" + simMs + " steps=" + steps + " committed=" + committed + " submits=" + submits
           + " acks=" + acks + " reads=" + reads + " crashes=" + crashes + " messages=" + messages
-          + " dropped=" + dropped;
+          + " dropped=" + dropped + (changes + snapshots + installs == 0 ? "" : " changes=" + changes
+          + " joins=" + joins + " snapshots=" + snapshots + " installs=" + installs
+          + " unknownOutcomes=" + unknown);
     }
   }
 
@@ -30,8 +33,13 @@ record Verdict(
     return failure == null;
   }
 
-  static String replayCommand(long seed) {
-    return "mvn -q -o test -Dtest=SimulationTest -Dsim.seed=" + seed;
+  static String replayCommand(long seed, Swarm swarm) {
+    return "mvn -q -o test -Dtest=SimulationTest -Dsim.swarm=" + swarm.property() + " -Dsim.seed="
+        + seed;
+  }
+
+  Swarm swarm() {
+    return options.membership ? Swarm.MEMBERSHIP : Swarm.CLASSIC;
   }
 
   /** The full failure report: seed, invariant, options, trace tail, replay command. */
@@ -46,7 +54,7 @@ record Verdict(
     for (String l : traceTail) {
       b.append("  ").append(l).append('\n');
     }
-    b.append("replay: ").append(replayCommand(seed)).append('\n');
+    b.append("replay: ").append(replayCommand(seed, swarm())).append('\n');
     return b.toString();
   }
 }
