@@ -28,6 +28,8 @@ final class Applier {
   /** Index of the last entry handed over (queued or in flight). */
   private long lastQueued;
   private Runnable onIdle;
+  private boolean paused;
+  private Runnable onStopped;
   /** Told about every applied batch before the next one is sent (snapshots hook in here). */
   BiConsumer<List<LogEntry>, Long> afterBatch = (batch, index) -> { };
 
@@ -76,8 +78,27 @@ final class Applier {
     }
   }
 
+  /**
+   * Stops handing batches to the state machine (entries keep queueing) and runs {@code r} once the
+   * batch in flight, if any, has been applied: the state machine is then quiet, e.g. to be
+   * restored from a snapshot. {@link #resume} starts again.
+   */
+  void pause(Runnable r) {
+    paused = true;
+    if (!inFlight) {
+      r.run();
+    } else {
+      onStopped = r;
+    }
+  }
+
+  void resume() {
+    paused = false;
+    pump();
+  }
+
   private void pump() {
-    if (inFlight || waiting.isEmpty()) {
+    if (paused || inFlight || waiting.isEmpty()) {
       return;
     }
     List<LogEntry> batch = new ArrayList<>(Math.min(waiting.size(), BATCH_MAX));
@@ -99,6 +120,11 @@ final class Applier {
           }
           inFlight = false;
           afterBatch.accept(batch, appliedIndex);
+          if (onStopped != null) {
+            Runnable stopped = onStopped;
+            onStopped = null;
+            stopped.run();
+          }
           pump();
           if (idle() && onIdle != null) {
             Runnable r2 = onIdle;

@@ -199,6 +199,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     if (fx.snapshotFetch != null) {
       snapshots.fetch(fx.snapshotFetch);
     }
+    followMembership();
     if (!fx.isEmpty()) {
       gate.submit(fx);
     }
@@ -299,30 +300,43 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     } else if (e instanceof ClientEvent.QueueDropped d) {
       for (Hash txid : d.txids()) {
         clients.complete(txid, new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.UNAVAILABLE, txid,
-            0, null, null, "UNAVAILABLE", "this node installed a snapshot; poll the entry's status"));
+            0, null, null, "UNAVAILABLE", "this node dropped its uncommitted entries (it installed a "
+                + "snapshot, or left the voters); the entry may still commit: poll its status"));
       }
     }
   }
 
   private void onSystemApplied(ClientEvent.SystemApplied s) {
-    if (s.ok()) {
-      LOG.log(System.Logger.Level.INFO, "node {0}: membership is now {1}", config.nodeId(),
-          node.membershipAt(s.index()));
-      publishMembers();
-      if (node.membership().get(config.nodeId()) == null) {
-        LOG.log(System.Logger.Level.WARNING, "node {0} was removed from the cluster; it no longer "
-            + "takes part (GET /ready answers 503)", config.nodeId());
-      }
-    }
     clients.complete(s.txid(), s.ok()
         ? MembershipRequests.committed(s, node.membershipAt(s.index()))
         : new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.REJECTED, s.txid(), s.index(), null,
             null, "MEMBERSHIP_CONFLICT", s.reason()));
   }
 
+  private long publishedMembership = -1;
+
+  /**
+   * The configuration at the head changed (a membership entry was appended, or a snapshot
+   * installed): tell the transport at once rather than when the change is confirmed, so that new
+   * members are reachable while the change itself is being confirmed (docs/PROTOCOL.md §11).
+   */
+  private void followMembership() {
+    Membership m = node.membership();
+    if (m.version() == publishedMembership) {
+      return;
+    }
+    LOG.log(System.Logger.Level.INFO, "node {0}: membership is now {1}", config.nodeId(), m);
+    if (m.get(config.nodeId()) == null) {
+      LOG.log(System.Logger.Level.WARNING, "node {0} was removed from the cluster; it no longer "
+          + "takes part (GET /ready answers 503)", config.nodeId());
+    }
+    publishMembers();
+  }
+
   /** Tells the transport and ingress (this node only) who the members are. */
   private void publishMembers() {
     Membership m = node.membership();
+    publishedMembership = m.version();
     vertx.eventBus().publish(Addresses.MEMBERS,
         new BusApi.Members(m.version(), List.copyOf(m.members().values())), LOCAL);
   }

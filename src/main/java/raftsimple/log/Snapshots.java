@@ -239,28 +239,45 @@ final class Snapshots {
     install(in);
   }
 
-  /** Verifies and installs a complete transfer: durable file, state machine, then the core. */
+  /**
+   * Verifies and installs a complete transfer: the durable file, then — with the applier paused and
+   * only if the state machine has not already applied past it — the state machine, then the core
+   * (only if its log has not passed the snapshot meanwhile, e.g. by fetching from another peer).
+   * Either way the state machine ends at the snapshot's length or beyond it, never behind what it
+   * had applied (simulator planted bug (e)).
+   */
   private void install(Incoming in) {
     byte[] bytes = in.bytes.toByteArray();
+    Applier applier = host.applier();
     worker.executeBlocking(() -> {
       store.install(in.length, bytes); // verifies the SHA-256 and the header
       return SnapshotStore.decode(bytes, store.directory());
-    }, true).compose(snap -> Future.<Void>future(p -> host.applier().whenIdle(p::complete)).map(snap))
-        .compose(snap -> vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-            new BusApi.Restore(snap.data()), Addresses.local(600_000)).map(snap))
+    }, true).compose(snap -> Future.<Void>future(p -> applier.pause(p::complete)).map(snap))
+        .compose(snap -> applier.appliedIndex() >= snap.length()
+            ? Future.succeededFuture(snap)
+            : vertx.eventBus().<Long>request(Addresses.SM_RESTORE, new BusApi.Restore(snap.data()),
+                Addresses.local(600_000)).map(r -> {
+                  applier.resetTo(snap.length());
+                  return snap;
+                }))
         .onComplete(ar -> {
           incoming = null;
+          applier.resume();
           if (ar.failed()) {
             LOG.log(Level.WARNING, "installing the snapshot from {0} failed: {1}", in.peer,
                 String.valueOf(ar.cause()));
             return;
           }
           SnapshotStore.Snapshot snap = ar.result();
-          Membership m = MembershipJson.decode(snap.meta());
-          host.applier().resetTo(snap.length());
           served = null;
           entriesSince = 0;
           bytesSince = 0;
+          if (host.node().length() >= snap.length()) {
+            LOG.log(Level.INFO, "node {0}: caught up past the snapshot at {1} while fetching it",
+                config.nodeId(), snap.length());
+            return;
+          }
+          Membership m = MembershipJson.decode(snap.meta());
           host.step(new Input.SnapshotInstalled(snap.length(), Hash.of(snap.head()), m));
           host.compactWal(snap.length());
           LOG.log(Level.INFO, "node {0}: installed the snapshot at length {1} from {2}",
