@@ -65,6 +65,11 @@ public final class Node {
   Instance inst;
   long now;
   private long nextHeartbeatMs;
+  /**
+   * This node's log length at the previous two heartbeats (newest first), the bar a learner must
+   * reach to count as caught up; {@code Long.MAX_VALUE} until there is such a history.
+   */
+  private final long[] lengthAtHeartbeats = {Long.MAX_VALUE, Long.MAX_VALUE};
   Effects fx;
 
   public Node(NodeSettings settings, DurableState recovered, long seed) {
@@ -380,8 +385,18 @@ public final class Node {
    * H7: a learner counts toward no quorum until it has caught up; then one voter — the lowest id
    * among the voters heard from recently, so normally exactly one — proposes its promotion. A
    * duplicate from another voter is refused at apply (it names an older version) and costs nothing.
+   *
+   * <p>"Caught up" means its latest position (heard within three heartbeats) has reached the length
+   * this node had two heartbeats ago, not the length it has now: under continuous writes a learner
+   * is always a little behind the voters' current length, so that bar was never met and a join
+   * never completed while clients kept writing (real-process test). Two heartbeats of lag is what
+   * a learner that keeps pace shows at worst (its report is up to one heartbeat old, plus transit);
+   * a learner still fetching the history lags by far more and stays a learner.
    */
   private void promoteCaughtUpLearner() {
+    long bar = lengthAtHeartbeats[1];
+    lengthAtHeartbeats[1] = lengthAtHeartbeats[0];
+    lengthAtHeartbeats[0] = log.length();
     if (!isVoter() || !lowestLiveVoter()) {
       return;
     }
@@ -393,7 +408,7 @@ public final class Node {
     for (Membership.Member m : config.members().values()) {
       PeerTable.Position p = peers.get(m.id());
       boolean caughtUp = p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()
-          && p.length() >= log.length();
+          && p.length() >= bar;
       if (m.role() == Membership.Role.LEARNER && caughtUp) {
         Membership.Change c = new Membership.Change(Membership.Change.Op.PROMOTE, m.id(), null, null,
             config.version());

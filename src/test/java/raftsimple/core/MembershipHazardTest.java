@@ -97,6 +97,29 @@ class MembershipHazardTest {
     assertVotersOfEachHeadAgree(c);
   }
 
+  /**
+   * Under continuous writes a learner that keeps pace is always a few entries behind the voters'
+   * current length; it must still be promoted (the bar is the length two heartbeats ago). With the
+   * bar at the current length it stayed a learner for as long as clients wrote (real processes).
+   */
+  @Test
+  void h7_aLearnerThatKeepsPaceIsPromotedWhileClientsKeepWriting() {
+    TestCluster c = new TestCluster(TestCluster.members(List.of("n1", "n2", "n3"),
+        Map.of("n4", Role.LEARNER)), 1_000);
+    boolean promotedWhileWriting = false;
+    for (int i = 0; i < 400 && !promotedWhileWriting; i++) {
+      c.submit("n" + (1 + i % 3), "{\"w\":" + i + "}");
+      c.tick(10); // an entry every 10 ms: there is always one in flight at a heartbeat
+      promotedWhileWriting = c.node("n1").membership().isVoter("n4");
+    }
+    assertTrue(promotedWhileWriting, "n4 stayed a learner through 4 s of writes; n1 at "
+        + c.node("n1").length() + ", n4 at " + c.node("n4").length());
+    assertTrue(c.marks("H7.promote-learner") >= 1);
+    c.tick(3_000);
+    assertVotersOfEachHeadAgree(c);
+    assertEquals(c.node("n1").length(), c.node("n4").length());
+  }
+
   @Test
   void h7_learnerDoesNotCountTowardQuorum() {
     TestCluster c = new TestCluster(TestCluster.members(List.of("n1", "n2", "n3"),
