@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,6 +53,31 @@ final class Cluster {
           link(i, j).heal();
         }
       }
+    }
+  }
+
+  /** The members {@code observer}'s {@code GET /cluster} reports reachable (itself included). */
+  Set<String> reachableFrom(NodeProcess observer) throws IOException {
+    Api.Resp r = api.get(observer.url, "/cluster");
+    if (r.status() != 200) {
+      throw new AssertionError(observer.id + " GET /cluster: " + r);
+    }
+    Set<String> ids = new TreeSet<>();
+    r.json().get("members").forEach(m -> {
+      if (m.get("reachable").asBoolean()) {
+        ids.add(m.get("id").asText());
+      }
+    });
+    return ids;
+  }
+
+  /**
+   * Polls until every node hears from every member. "Reachable" means heard from within the last
+   * second or so, which a loaded machine can miss now and then: poll, never sample once.
+   */
+  void awaitAllReachable(Duration timeout) {
+    for (NodeProcess n : nodes) {
+      Await.until(n.id + " to hear from every member", timeout, () -> reachableFrom(n).size() == nodes.size());
     }
   }
 

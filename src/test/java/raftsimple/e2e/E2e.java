@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -51,6 +53,7 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
   private final List<TcpProxy> proxies = new ArrayList<>();
   private boolean classScoped;
   private boolean tls = true;
+  private List<String> nodeJvmOptions = List.of();
   private Path dir;
   private Path certs;
   private Api api;
@@ -74,6 +77,22 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
     }
     tls = false;
     return this;
+  }
+
+  /**
+   * Extra JVM options for this harness's nodes, after {@link NodeProcess#JVM_OPTIONS} (call before
+   * starting any): e.g. a system property that a library reads, to reach a slow path sooner.
+   */
+  synchronized E2e nodeJvmOptions(String... options) {
+    if (!nodes.isEmpty()) {
+      throw new IllegalStateException("nodeJvmOptions() must come before the first node");
+    }
+    nodeJvmOptions = List.of(options);
+    return this;
+  }
+
+  synchronized List<String> nodeJvmOptions() {
+    return nodeJvmOptions;
   }
 
   synchronized Path dir() {
@@ -187,8 +206,41 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
   }
 
   /** As above, with config keys per node ({@code extraFor.apply(k)} for node k, 1-based). */
-  Cluster clusterPerNode(int n, boolean proxied, java.util.function.IntFunction<ObjectNode> extraFor) {
-    int[] ports = Ports.free(n);
+  Cluster clusterPerNode(int n, boolean proxied, IntFunction<ObjectNode> extraFor) {
+    return launchCluster(Ports.free(n), proxied, extraFor);
+  }
+
+  /**
+   * {@code n} nodes n1..nN with {@code "transport": "eventbus"}, started and serving. Each node's
+   * Hazelcast member binds its own free loopback port and lists the others' as
+   * {@code eventbus.members}; {@code peers} keep their HTTPS URLs, which the config requires and
+   * which name the voters. The event bus runs TLS with the same certificates. {@code extraFor}'s
+   * keys (may return null) go on top.
+   */
+  Cluster eventBusCluster(int n, IntFunction<ObjectNode> extraFor) {
+    // One allocation for both kinds of port: separate ones could hand out the same port twice.
+    int[] ports = Ports.free(2 * n);
+    int[] busPorts = Arrays.copyOfRange(ports, n, 2 * n);
+    return launchCluster(Arrays.copyOf(ports, n), false, k -> {
+      ObjectNode c = Api.JSON.createObjectNode().put("transport", "eventbus");
+      ObjectNode eb = c.putObject("eventbus").put("host", "127.0.0.1").put("port", busPorts[k - 1]);
+      ArrayNode members = eb.putArray("members");
+      for (int j = 1; j <= n; j++) {
+        if (j != k) {
+          members.add("127.0.0.1:" + busPorts[j - 1]);
+        }
+      }
+      ObjectNode extra = extraFor.apply(k);
+      if (extra != null) {
+        c.setAll(extra);
+      }
+      return c;
+    });
+  }
+
+  /** Nodes on the given client ports (node k on {@code ports[k-1]}); see {@link #cluster}. */
+  private Cluster launchCluster(int[] ports, boolean proxied, IntFunction<ObjectNode> extraFor) {
+    int n = ports.length;
     TcpProxy[][] links = new TcpProxy[n][n];
     List<NodeProcess> members = new ArrayList<>();
     for (int i = 0; i < n; i++) {

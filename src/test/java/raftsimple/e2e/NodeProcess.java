@@ -60,6 +60,7 @@ final class NodeProcess {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
     command.addAll(List.of(JVM_OPTIONS.trim().split("\\s+")));
+    command.addAll(owner.nodeJvmOptions());
     command.addAll(List.of("-jar", E2e.jar().toString(), "-conf", conf.toString()));
     ProcessBuilder pb = new ProcessBuilder(command)
         .directory(workDir.toFile())
@@ -115,6 +116,36 @@ final class NodeProcess {
   int kill() {
     process.destroyForcibly();
     return awaitExit();
+  }
+
+  /**
+   * SIGSTOP: the process freezes whole (every thread, its Hazelcast member included) while the
+   * kernel keeps its sockets open, so peers see a node that has gone silent, not one that left.
+   */
+  void pause() {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a {@link #pause}d process runs on from where it stopped. */
+  void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    // ProcessHandle can only terminate; kill(1) sends any signal, to this pid only.
+    try {
+      Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+          .redirectErrorStream(true).start();
+      String said = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " " + process.pid() + " failed: " + said);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 
   /** SIGTERM; returns the exit status once the process has ended. */
