@@ -249,6 +249,10 @@ class MembershipIT {
               s % 5 == 0 ? "idem-" + key : null);
         }).start());
       }
+      // Writers.join waits 60 s at most: first wait for the answers, at 100 entries/s at least.
+      long total = 2L * threads * (BULK_ENTRIES / (2 * threads));
+      Await.until(total + " answers to the bulk writers", Duration.ofSeconds(Math.max(120, BULK_ENTRIES / 100)),
+          () -> bulk.stream().mapToLong(Writers::count).sum() >= total);
       List<Writers.Outcome> bulkOutcomes = new ArrayList<>();
       bulk.forEach(b -> bulkOutcomes.addAll(b.join()));
       double seconds = (System.nanoTime() - start) / 1e9;
