@@ -86,6 +86,10 @@ final class Api {
     return send(b);
   }
 
+  Resp delete(URI base, String path) throws IOException {
+    return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+  }
+
   /** {@code POST /entries}; {@code idempotencyKey} may be null. */
   Resp submit(URI base, String payload, String idempotencyKey) throws IOException {
     return idempotencyKey == null

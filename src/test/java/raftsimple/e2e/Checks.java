@@ -31,16 +31,25 @@ final class Checks {
 
   /**
    * Fetches every running node's log, verifies each chain, and checks that all are the same log;
-   * returns it.
+   * returns it. For nodes that may have compacted their logs see {@link #holdTheLog}.
    */
   static List<LogChain.Row> sameVerifiedLog(Api api, Cluster c) throws IOException {
-    Map<String, List<LogChain.Row>> logs = new LinkedHashMap<>();
+    Map<String, java.net.URI> running = new LinkedHashMap<>();
     for (NodeProcess n : c.nodes) {
       if (n.alive()) {
-        List<LogChain.Row> rows = LogChain.fetch(api, n.url);
-        LogChain.verify(rows);
-        logs.put(n.id, rows);
+        running.put(n.id, n.url);
       }
+    }
+    return sameVerifiedLog(api, running);
+  }
+
+  /** As above, for nodes given by id → URL (e.g. started by deploy/local-cluster.sh). */
+  static List<LogChain.Row> sameVerifiedLog(Api api, Map<String, java.net.URI> nodes) throws IOException {
+    Map<String, List<LogChain.Row>> logs = new LinkedHashMap<>();
+    for (Map.Entry<String, java.net.URI> n : nodes.entrySet()) {
+      List<LogChain.Row> rows = LogChain.fetch(api, n.getValue());
+      LogChain.verify(rows);
+      logs.put(n.getKey(), rows);
     }
     List<LogChain.Row> first = logs.values().iterator().next();
     logs.forEach((id, rows) -> assertEquals(first, rows, id + "'s log differs from the first node's"));
@@ -62,10 +71,44 @@ final class Checks {
     }
   }
 
+  /**
+   * Every running node of {@code c} holds {@code full} (the whole log from index 1, e.g. a {@link
+   * LogTap}'s copy) as far as it can still show it: the same length, and its retained entries (from
+   * its first retained index on, after a snapshot compacted the ones before) verify as a chain from
+   * the hash of {@code full}'s entry before them and equal {@code full}'s. Each hash covers every
+   * entry before it, so such a node's snapshot holds exactly {@code full}'s prefix. Returns each
+   * node's first retained index.
+   */
+  static Map<String, Long> holdTheLog(Api api, Cluster c, List<LogChain.Row> full) throws IOException {
+    Map<String, Long> firsts = new LinkedHashMap<>();
+    for (NodeProcess n : c.nodes) {
+      if (!n.alive()) {
+        continue;
+      }
+      LogChain.Retained r = LogChain.fetchRetained(api, n.url);
+      assertEquals(full.size(), r.length(), n.id + "'s length");
+      long first = r.firstIndex();
+      String anchor = first == 1 ? LogChain.ZERO : full.get((int) first - 2).hash();
+      LogChain.verify(r.rows(), first, anchor);
+      assertEquals(full.subList((int) first - 1, full.size()), r.rows(),
+          n.id + "'s entries from its first retained index " + first);
+      firsts.put(n.id, first);
+    }
+    return firsts;
+  }
+
+  /** True for the log's own entries (membership changes, docs/PROTOCOL.md §11), not a client's. */
+  static boolean isSystem(LogChain.Row r) {
+    return Api.tree(r.payloadText()).has("$raftsimple");
+  }
+
   /** Each request's payload is in the log at most once (no request was duplicated). */
   static void noPayloadTwice(List<LogChain.Row> log) {
     Map<String, Long> seen = new HashMap<>();
     for (LogChain.Row r : log) {
+      if (isSystem(r)) {
+        continue; // two voters may propose the same change; the second is a no-op (§11)
+      }
       Long before = seen.put(r.payloadText(), r.index());
       assertTrue(before == null, "the same request at " + before + " and " + r.index() + ": " + r);
     }

@@ -138,6 +138,24 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
     return api;
   }
 
+  /**
+   * A client that presents member {@code id}'s certificate (signed by the test CA), as an operator
+   * does for membership changes under mutual TLS ({@code deploy/local-cluster.sh remove} uses n1's).
+   */
+  Api memberApi(String id) {
+    if (!tls) {
+      return api();
+    }
+    Path c = certs();
+    try {
+      return new Api(Tls.withClientCert(c.resolve("ca.crt"), c.resolve(id + ".crt"), c.resolve(id + ".key")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String scheme() {
     return tls ? "https" : "http";
   }
@@ -189,6 +207,14 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
       nodes.add(n);
     }
     return n;
+  }
+
+  /**
+   * A node that another tool starts and stops (deploy/local-cluster.sh), for {@link Writers} and
+   * the checks, which need only its id and URL; the harness does not start, track or kill it.
+   */
+  NodeProcess external(String id, int port, Path workDir, Api client) {
+    return new NodeProcess(this, id, port, url(port), null, null, workDir, client);
   }
 
   /** A one-node cluster {@code n1} on a free port, started. */

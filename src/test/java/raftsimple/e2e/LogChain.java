@@ -93,6 +93,73 @@ final class LogChain {
     return fetch(api, node, 1000);
   }
 
+  /**
+   * What a node still holds of its log: {@code rows} from {@code firstIndex} to {@code length}
+   * (firstIndex 1 unless a snapshot compacted the entries before it, docs/PROTOCOL.md §12).
+   */
+  record Retained(long firstIndex, long length, List<Row> rows) {}
+
+  /**
+   * Every entry the node still holds: from index 1, or, when {@code GET /log?from=1} answers 410
+   * {@code COMPACTED}, from the {@code firstIndex} it names. The log may grow meanwhile (the result
+   * then ends at some later length); if a snapshot finishing meanwhile compacts it further (a page
+   * answers 410), it starts again from the new first index.
+   */
+  static Retained fetchRetained(Api api, URI node) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      Retained r = fetchRetainedOnce(api, node);
+      if (r != null) {
+        return r;
+      }
+      if (attempt == 5) {
+        throw new AssertionError("the log of " + node + " was compacted while it was read, 5 times");
+      }
+    }
+  }
+
+  /** One try of {@link #fetchRetained}; null when the log was compacted while it was read. */
+  private static Retained fetchRetainedOnce(Api api, URI node) throws IOException {
+    Api.Resp probe = api.get(node, "/log?from=1&limit=1");
+    long first = 1;
+    if (probe.status() == 410) {
+      first = compactedFirstIndex(node, probe);
+    } else if (probe.status() != 200) {
+      throw new AssertionError("GET /log?from=1 on " + node + ": " + probe);
+    }
+    List<Row> rows = new ArrayList<>();
+    long length = -1;
+    while (length < 0 || first + rows.size() <= length) {
+      long from = first + rows.size();
+      Api.Resp r = api.get(node, "/log?from=" + from + "&limit=1000");
+      if (r.status() == 410) {
+        compactedFirstIndex(node, r);
+        return null;
+      }
+      if (r.status() != 200) {
+        throw new AssertionError("GET /log?from=" + from + " on " + node + ": " + r);
+      }
+      Page page = parse(r.bytes());
+      length = Math.max(length, page.length());
+      if (page.entries().isEmpty() && from <= length) {
+        throw new AssertionError("GET /log at " + from + " of " + length + " returned nothing: " + r);
+      }
+      rows.addAll(page.entries());
+    }
+    return new Retained(first, length, rows);
+  }
+
+  /** The first index a 410 names; fails unless it is a well-formed {@code COMPACTED} answer. */
+  private static long compactedFirstIndex(URI node, Api.Resp r) {
+    if (!"COMPACTED".equals(r.str("code"))) {
+      throw new AssertionError("GET /log on " + node + ": " + r);
+    }
+    long first = r.num("firstIndex");
+    if (first < 2) {
+      throw new AssertionError("410 COMPACTED names first index " + first + ": " + r);
+    }
+    return first;
+  }
+
   /** Parses a {@code GET /log} body, keeping each payload's raw bytes. */
   static Page parse(byte[] body) throws IOException {
     List<Row> rows = new ArrayList<>();
@@ -182,12 +249,20 @@ final class LogChain {
    * txid and hash recomputed, no txid twice. Returns the head (the last hash, or 64 zeros).
    */
   static String verify(List<Row> rows) {
-    String prev = ZERO;
+    return verify(rows, 1, ZERO);
+  }
+
+  /**
+   * Verifies a log suffix as {@link #verify(List)} does, from index {@code firstIndex}, anchored at
+   * {@code prev}: the hash of entry {@code firstIndex - 1} (for a compacted log, the head of the
+   * snapshot before it). Returns the head.
+   */
+  static String verify(List<Row> rows, long firstIndex, String prev) {
     Map<String, Long> seen = new HashMap<>();
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
-      if (r.index() != i + 1) {
-        throw new AssertionError("entry " + (i + 1) + " has index " + r.index());
+      if (r.index() != firstIndex + i) {
+        throw new AssertionError("entry " + (firstIndex + i) + " has index " + r.index());
       }
       if (!r.prev().equals(prev)) {
         throw new AssertionError("entry " + r.index() + ": prev " + r.prev() + " != hash of the entry before " + prev);

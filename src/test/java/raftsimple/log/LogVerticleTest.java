@@ -77,4 +77,57 @@ class LogVerticleTest {
               }));
     }).onComplete(ctx.succeedingThenComplete());
   }
+
+  /**
+   * docs/PROTOCOL.md §11: a removed node learns of its removal from the last messages the others
+   * address it (the removal's commit, a status). They leave only once the step's records are
+   * durable, so the transport must not be told the node left before they went out: it drops a
+   * removed peer's messages. n1 alone adds n2 (a learner that never answers) and removes it; every
+   * message to n2 must be handed to the transport before a membership without n2.
+   */
+  @Test
+  void aRemovedMembersLastMessagesGoOutBeforeTheTransportForgetsIt(Vertx vertx, VertxTestContext ctx) {
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    io.vertx.core.Context transport = vertx.getOrCreateContext();
+    io.vertx.core.Promise<Void> listening = io.vertx.core.Promise.promise();
+    transport.runOnContext(v -> {
+      // Both on one context, as the transport verticle registers them: delivered in order.
+      vertx.eventBus().<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT,
+          m -> events.add("to " + m.body().to() + " " + m.body().getClass().getSimpleName()));
+      vertx.eventBus().<BusApi.Members>localConsumer(Addresses.MEMBERS,
+          m -> events.add("members " + m.body().members().stream().map(x -> x.id()).toList()));
+      listening.complete();
+    });
+    BusApi.MembershipChange add = new BusApi.MembershipChange("add", "n2", "https://127.0.0.1:1", "voter");
+    BusApi.MembershipChange remove = new BusApi.MembershipChange("remove", "n2", null, null);
+    listening.future()
+        .compose(v -> deploy(vertx, new MemoryRecordStore()))
+        .compose(ids -> vertx.eventBus().<BusApi.SubmitOutcome>request(Addresses.LOG_MEMBERSHIP, add, OPTS))
+        .compose(added -> {
+          ctx.verify(() -> assertEquals(BusApi.SubmitOutcome.Kind.COMMITTED, added.body().kind()));
+          return vertx.eventBus().<BusApi.SubmitOutcome>request(Addresses.LOG_MEMBERSHIP, remove, OPTS);
+        })
+        .compose(removed -> {
+          ctx.verify(() -> assertEquals(BusApi.SubmitOutcome.Kind.COMMITTED, removed.body().kind()));
+          // the transport's last view arrives after the reply at the latest; give it a moment
+          return vertx.timer(200);
+        })
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          List<String> seen = List.copyOf(events);
+          int forgotten = seen.lastIndexOf("members [n1]"); // the first is the founding one
+          int lastToN2 = -1;
+          for (int i = 0; i < seen.size(); i++) {
+            if (seen.get(i).startsWith("to n2 ")) {
+              lastToN2 = i;
+            }
+          }
+          org.junit.jupiter.api.Assertions.assertTrue(seen.contains("members [n1, n2]"), seen.toString());
+          org.junit.jupiter.api.Assertions.assertTrue(forgotten > 0, "n2 was never dropped: " + seen);
+          org.junit.jupiter.api.Assertions.assertTrue(seen.subList(0, forgotten).contains("to n2 Status"),
+              "n2's last status went out before the transport dropped n2: " + seen);
+          org.junit.jupiter.api.Assertions.assertTrue(lastToN2 < forgotten,
+              "a message to n2 came after the membership without n2: " + seen);
+          ctx.completeNow();
+        })));
+  }
 }
