@@ -82,6 +82,14 @@ final class CatchUp {
 
   void onFetch(Message.Fetch f) {
     node.peers.heard(f.from(), f.length(), f.head(), node.now);
+    serve(f);
+  }
+
+  /**
+   * Answers a fetch with decided batches (or, below the compacted base, with an offer of the
+   * snapshot). Committed entries are public (GET /log), so this is also served to non-members.
+   */
+  void serve(Message.Fetch f) {
     int max = Math.max(1, Math.min(f.max(), node.settings.catchUpEntriesMax()));
     if (f.fromIndex() - 1 < node.log.baseLength() && node.snapshotLength > 0) {
       // Compacted away: the peer must start from our snapshot (docs §12).

@@ -279,7 +279,7 @@ public final class Node {
       return;
     }
     if (!members().contains(m.from())) {
-      if (!learnFromNewerMember(m)) {
+      if (!learnFromNewerMember(m) && !helpNonMemberCatchUp(m)) {
         marks.hit("input.message-from-unknown-node");
       }
       return;
@@ -320,6 +320,28 @@ public final class Node {
     } else if (m instanceof Message.FetchReply r) {
       peers.heard(r.from(), r.length(), r.head(), now);
       catchUp.onFetchReply(r);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * H7: a voter removed while it was cut off (or a commit or two behind) still believes in the old
+   * configuration. It can learn of its removal only from the log, by fetching up to the entry that
+   * removed it, yet the members no longer count it as one and ignored its position reports and
+   * fetches, so it stayed a "voter" of the old configuration for good (real-process test). So a
+   * non-member behind this node is told where this node is, and its fetches are served: committed
+   * batches are public (GET /log) and verified by the fetcher. It is never recorded as a peer and
+   * its consensus messages stay ignored.
+   */
+  private boolean helpNonMemberCatchUp(Message m) {
+    if (m instanceof Message.Status st && st.length() < log.length()) {
+      marks.hit("H7.status-to-non-member");
+      send(new Message.Status(self, st.from(), log.length(), log.head(), inst.voted()));
+      return true;
+    } else if (m instanceof Message.Fetch f) {
+      marks.hit("H7.fetch-from-non-member");
+      catchUp.serve(f);
       return true;
     }
     return false;

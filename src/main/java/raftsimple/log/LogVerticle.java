@@ -185,14 +185,12 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   @Override
   public void step(Input in) {
     Effects fx;
-    Membership before = node.membership();
     try {
       fx = node.step(in);
     } catch (RuntimeException e) {
       Fatal.stop(Fatal.INTERNAL, "protocol core failed on " + in.getClass().getSimpleName(), e);
       return;
     }
-    holdLeavingMembers(before, fx);
     if (in instanceof Input.Tick t) {
       exportMarks();
       clients.expire(t.nowMs(), "no quorum committed the entry within "
@@ -271,10 +269,6 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     for (raftsimple.core.msg.Message m : fx.send) {
       bus.send(Addresses.PEER_OUT, m, LOCAL);
     }
-    if (!leaving.isEmpty() && leaving.peekFirst().until() == fx) {
-      leaving.pollFirst();
-      publishMembers(); // its last messages are on their way: the transport may drop it now
-    }
     if (!fx.committed.isEmpty()) {
       visibleLength = fx.committed.get(fx.committed.size() - 1).index();
       committedCounter.increment(fx.committed.size());
@@ -339,48 +333,12 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     publishMembers();
   }
 
-  /** Members removed at a step whose effects the write gate still holds, released with {@code until}. */
-  private record Leaving(Effects until, List<Membership.Member> members) {}
-
-  private final java.util.ArrayDeque<Leaving> leaving = new java.util.ArrayDeque<>();
-
-  /**
-   * A step that removed members also addressed them their last messages (the removal's commit, and
-   * the status from which a removed node learns of its removal, docs/PROTOCOL.md §11), which leave
-   * only once that step's records are durable. The transport drops a peer as soon as it is told the
-   * peer left, so until then it is told to keep the removed members: otherwise those messages were
-   * dropped and a removed node never learned that it was removed.
-   */
-  private void holdLeavingMembers(Membership before, Effects fx) {
-    Membership after = node.membership();
-    if (after.version() == before.version() || fx.send.isEmpty()) {
-      return;
-    }
-    List<Membership.Member> gone = new java.util.ArrayList<>();
-    for (Membership.Member m : before.members().values()) {
-      if (after.get(m.id()) == null && !m.id().equals(config.nodeId())) {
-        gone.add(m);
-      }
-    }
-    if (!gone.isEmpty()) {
-      leaving.addLast(new Leaving(fx, gone)); // fx has messages: the gate releases it, in step order
-    }
-  }
-
-  /**
-   * Tells the transport and ingress (this node only) who the members are: the configuration at the
-   * head, plus members removed by steps whose messages are not released yet.
-   */
+  /** Tells the transport and ingress (this node only) who the members are. */
   private void publishMembers() {
     Membership m = node.membership();
     publishedMembership = m.version();
-    Map<String, Membership.Member> members = new java.util.LinkedHashMap<>(m.members());
-    for (Leaving l : leaving) {
-      for (Membership.Member x : l.members()) {
-        members.putIfAbsent(x.id(), x);
-      }
-    }
-    vertx.eventBus().publish(Addresses.MEMBERS, new BusApi.Members(m.version(), List.copyOf(members.values())), LOCAL);
+    vertx.eventBus().publish(Addresses.MEMBERS,
+        new BusApi.Members(m.version(), List.copyOf(m.members().values())), LOCAL);
   }
 
   private void onOutcome(LogEntry entry, BusApi.Outcome outcome) {

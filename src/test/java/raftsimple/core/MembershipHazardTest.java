@@ -178,6 +178,32 @@ class MembershipHazardTest {
     assertEquals(A, c.payloads("n1").get(1));
   }
 
+  /**
+   * A voter removed while cut off still believes in the old configuration; once back it must learn
+   * of its removal, which only the log can tell it. The members no longer count it as one, yet
+   * they must answer its position reports and serve its fetches (real-process MembershipIT: it
+   * stayed a "voter" of the old configuration for good).
+   */
+  @Test
+  void h7_aVoterRemovedWhileCutOffLearnsOfItsRemovalOnceBack() {
+    TestCluster c = new TestCluster(3, 500);
+    c.submit("n1", A);
+    c.tick(1_000);
+    c.submitChange("n1", change(Change.Op.REMOVE, "n3", null, c.node("n1").membership().version()));
+    c.submit("n2", B);
+    c.tick(2_000, touching("n3").negate());
+    assertFalse(c.node("n1").membership().members().containsKey("n3"));
+    assertEquals(1, c.node("n3").length(), "n3 was cut off before the removal");
+    assertTrue(c.node("n3").membership().isVoter("n3"));
+    c.tick(3_000); // healed
+    assertEquals(c.node("n1").head(), c.node("n3").head());
+    assertFalse(c.node("n3").membership().members().containsKey("n3"), "n3 learned of its removal");
+    assertFalse(c.node("n3").ready());
+    assertTrue(c.marks("H7.status-to-non-member") + c.marks("H7.fetch-from-non-member") >= 1);
+    // It is not taken for a member: a proposal from it is still ignored.
+    assertEquals(List.of("n1", "n2"), c.node("n1").membership().voters());
+  }
+
   @Test
   void h7_concurrentChanges_secondIsRefusedNoop() {
     TestCluster c = new TestCluster(3, 1_000);

@@ -82,24 +82,23 @@ public final class HttpsTransportVerticle extends VerticleBase {
   }
 
   /**
-   * The membership changed (docs/PROTOCOL.md §11): talk to exactly the current members, at the URLs
-   * the cluster agreed on. A member whose URL is unknown here (the founding configuration written
-   * by another node) keeps the URL from this node's config.
+   * The membership changed (docs/PROTOCOL.md §11): talk to the current members at the URLs the
+   * cluster agreed on. A member whose URL is unknown here (the founding configuration written by
+   * another node) keeps the URL from this node's config. Former members are kept too: a voter
+   * removed while cut off learns of its removal only by fetching it from the members, and the core
+   * answers it (Node.helpNonMemberCatchUp) — its messages must get in and the answers out. The core
+   * ignores every other message from a non-member; nodes that never were members stay refused.
    */
   private void onMembers(BusApi.Members members) {
-    java.util.Set<String> current = new java.util.TreeSet<>();
     for (raftsimple.core.Membership.Member m : members.members()) {
       if (m.id().equals(config.nodeId())) {
         continue;
       }
-      current.add(m.id());
       String url = m.url().isEmpty() ? urls.get(m.id()) : m.url();
       if (url != null && !url.equals(urls.get(m.id()))) {
         addPeer(m.id(), url);
       }
     }
-    outboxes.keySet().retainAll(current);
-    urls.keySet().retainAll(current);
   }
 
   private void onOutbound(Message<raftsimple.core.msg.Message> m) {
