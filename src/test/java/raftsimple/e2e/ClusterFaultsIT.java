@@ -2,8 +2,11 @@ package raftsimple.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static raftsimple.e2e.ClusterScenarios.assertAllAcked;
+import static raftsimple.e2e.ClusterScenarios.assertConvergedWithEveryAcknowledgedOnce;
+import static raftsimple.e2e.ClusterScenarios.total;
+import static raftsimple.e2e.ClusterScenarios.writers;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,76 +34,12 @@ class ClusterFaultsIT {
 
   @RegisterExtension final E2e e2e = new E2e();
 
-  static List<Writers.Outcome> notAcked(List<Writers.Outcome> outcomes) {
-    return outcomes.stream().filter(o -> !o.acked()).toList();
-  }
-
-  /**
-   * One client per node: with more, the busy node starves the other's entries (a product bug, see
-   * ClusterIT#aBusyNodeDoesNotStarveTheEntriesOfAnother), which these tests are not about.
-   */
-  static Writers writers(Api api, NodeProcess n) {
-    return new Writers(api, n, 1, (t, s) -> Checks.putOrAppend(n, t, s)).start();
-  }
-
-  static long total(List<Writers> ws) {
-    return ws.stream().mapToLong(Writers::count).sum();
-  }
-
   @Test
   void aNodeKilledMidLoadLeavesTheOthersCommittingAndCatchesUpAfterARestart() throws IOException {
-    Phases phases = new Phases("kill -9");
+    Phases phases = new Phases("ClusterFaultsIT kill -9");
     Cluster c = e2e.cluster(3, true, null);
     phases.mark("start");
-    Api api = e2e.api();
-    NodeProcess victim = c.node(3);
-    List<Writers> survivors = List.of(writers(api, c.node(1)), writers(api, c.node(2)));
-    Writers onVictim = writers(api, victim);
-    Await.until("progress on every node", Duration.ofSeconds(60),
-        () -> onVictim.count() >= 20 && survivors.stream().allMatch(w -> w.count() >= 20));
-
-    phases.mark("load");
-    onVictim.signalStop();
-    assertEquals(137, victim.kill(), "SIGKILL");
-    List<Writers.Outcome> victimOutcomes = onVictim.join();
-    long atKill = total(survivors);
-    phases.mark("kill");
-    Await.until("the survivors to commit 40 more", Duration.ofSeconds(90), () -> total(survivors) >= atKill + 40);
-    List<Writers.Outcome> survivorOutcomes = new ArrayList<>();
-    survivors.forEach(w -> survivorOutcomes.addAll(w.stop()));
-    phases.mark("load on survivors");
-    System.out.println("ClusterFaultsIT kill -9, survivors: " + Writers.summary(survivorOutcomes)
-        + "; victim: " + Writers.summary(victimOutcomes));
-
-    assertTrue(notAcked(survivorOutcomes).isEmpty(), "a majority was up, yet: "
-        + notAcked(survivorOutcomes).stream().limit(10).toList() + "\n" + c.describe());
-    List<Writers.Outcome> victimAnswered = victimOutcomes.stream().filter(o -> o.resp() != null && !o.acked()).toList();
-    assertTrue(victimAnswered.isEmpty(), "the victim answered other than 201 while up: " + victimAnswered);
-    assertTrue(victimOutcomes.stream().filter(o -> o.resp() == null).count() <= 1,
-        "only the requests in flight at the kill may go unanswered: " + victimOutcomes);
-
-    victim.start();
-    phases.mark("restart");
-    victim.awaitReady();
-    long length = c.awaitConverged(Duration.ofSeconds(60));
-    phases.mark("catch-up");
-    List<LogChain.Row> log = Checks.sameVerifiedLog(api, c);
-    assertEquals(length, log.size());
-    List<Writers.Outcome> acked = new ArrayList<>(survivorOutcomes);
-    victimOutcomes.stream().filter(Writers.Outcome::acked).forEach(acked::add);
-    Checks.acknowledgedExactlyOnce(log, acked);
-    Checks.noPayloadTwice(log);
-
-    // the restarted node serves the whole state and takes writes again
-    Map<String, JsonNode> expected = Kv.replay(log);
-    assertEquals(expected, Kv.read(api, victim.url, expected.keySet(), false), "the restarted node's state");
-    phases.mark("checks");
-    Api.Resp w = api.submit(victim.url, "{\"op\":\"put\",\"key\":\"after-restart\",\"value\":1}");
-    assertEquals(201, w.status(), w.toString());
-    Api.Resp r = api.get(c.node(1).url, "/kv/after-restart?consistency=linearizable");
-    assertEquals(200, r.status(), r.toString());
-    phases.mark("write after restart");
-    System.out.println(phases);
+    ClusterScenarios.killMidLoadThenRestart(e2e.api(), c, phases);
   }
 
   @Test
@@ -148,14 +87,8 @@ class ClusterFaultsIT {
     List<Writers.Outcome> outcomes = new ArrayList<>();
     majority.forEach(w -> outcomes.addAll(w.stop()));
     System.out.println("ClusterFaultsIT partition, majority: " + Writers.summary(outcomes));
-    assertTrue(notAcked(outcomes).isEmpty(), "a majority was connected, yet: "
-        + notAcked(outcomes).stream().limit(10).toList() + "\n" + c.describe());
-
-    long length = c.awaitConverged(Duration.ofSeconds(60));
-    List<LogChain.Row> log = Checks.sameVerifiedLog(api, c);
-    assertEquals(length, log.size());
-    Checks.acknowledgedExactlyOnce(log, outcomes);
-    Checks.noPayloadTwice(log);
+    assertAllAcked(outcomes, c, "a majority was connected");
+    List<LogChain.Row> log = assertConvergedWithEveryAcknowledgedOnce(api, c, outcomes, Duration.ofSeconds(60));
     Map<String, Integer> copies = new HashMap<>();
     log.forEach(row -> copies.merge(row.txid(), 1, Integer::sum));
     int committedLater = 0;

@@ -2,16 +2,15 @@ package raftsimple.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static raftsimple.e2e.ClusterFaultsIT.notAcked;
-import static raftsimple.e2e.ClusterFaultsIT.total;
-import static raftsimple.e2e.ClusterFaultsIT.writers;
+import static raftsimple.e2e.ClusterScenarios.assertAllAcked;
+import static raftsimple.e2e.ClusterScenarios.assertConvergedWithEveryAcknowledgedOnce;
+import static raftsimple.e2e.ClusterScenarios.total;
+import static raftsimple.e2e.ClusterScenarios.writers;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * advertise, so there is no single link to put a proxy on; a frozen process is silent on every
  * connection at once while its sockets stay open, which is how a hung or partitioned host looks.
  * Afterwards every log is the same verified chain and every acknowledged entry is in it exactly
- * once. One client per node ({@link ClusterFaultsIT#writers} says why).
+ * once.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EventBusClusterFaultsIT {
@@ -33,58 +32,12 @@ class EventBusClusterFaultsIT {
 
   @Test
   void aNodeKilledMidLoadLeavesTheOthersCommittingAndCatchesUpAfterARestart() throws IOException {
-    Phases phases = new Phases("eventbus kill -9");
+    Phases phases = new Phases("EventBusClusterFaultsIT kill -9");
+    // Same data, same Hazelcast port on restart: a new member (new UUID) at the dead one's address
+    // must be let in.
     Cluster c = e2e.eventBusCluster(3, k -> null);
     phases.mark("start");
-    Api api = e2e.api();
-    NodeProcess victim = c.node(3);
-    List<Writers> survivors = List.of(writers(api, c.node(1)), writers(api, c.node(2)));
-    Writers onVictim = writers(api, victim);
-    Await.until("progress on every node", Duration.ofSeconds(60),
-        () -> onVictim.count() >= 20 && survivors.stream().allMatch(w -> w.count() >= 20));
-
-    phases.mark("load");
-    onVictim.signalStop();
-    assertEquals(137, victim.kill(), "SIGKILL");
-    List<Writers.Outcome> victimOutcomes = onVictim.join();
-    long atKill = total(survivors);
-    phases.mark("kill");
-    Await.until("the survivors to commit 40 more", Duration.ofSeconds(60), () -> total(survivors) >= atKill + 40);
-    List<Writers.Outcome> survivorOutcomes = new ArrayList<>();
-    survivors.forEach(w -> survivorOutcomes.addAll(w.stop()));
-    phases.mark("load on survivors");
-    System.out.println("EventBusClusterFaultsIT kill -9, survivors: " + Writers.summary(survivorOutcomes)
-        + "; victim: " + Writers.summary(victimOutcomes));
-
-    assertTrue(notAcked(survivorOutcomes).isEmpty(), "a majority was up, yet: "
-        + notAcked(survivorOutcomes).stream().limit(10).toList() + "\n" + c.describe());
-    List<Writers.Outcome> victimAnswered = victimOutcomes.stream().filter(o -> o.resp() != null && !o.acked()).toList();
-    assertTrue(victimAnswered.isEmpty(), "the victim answered other than 201 while up: " + victimAnswered);
-    assertTrue(victimOutcomes.stream().filter(o -> o.resp() == null).count() <= 1,
-        "only the request in flight at the kill may go unanswered: " + victimOutcomes);
-
-    // Same data, same Hazelcast port: a new member (new UUID) at the dead one's address must be let in.
-    victim.start();
-    phases.mark("restart");
-    victim.awaitReady();
-    long length = c.awaitConverged(Duration.ofSeconds(60));
-    phases.mark("catch-up");
-    List<LogChain.Row> log = Checks.sameVerifiedLog(api, c);
-    assertEquals(length, log.size());
-    List<Writers.Outcome> acked = new ArrayList<>(survivorOutcomes);
-    victimOutcomes.stream().filter(Writers.Outcome::acked).forEach(acked::add);
-    Checks.acknowledgedExactlyOnce(log, acked);
-    Checks.noPayloadTwice(log);
-
-    Map<String, JsonNode> expected = Kv.replay(log);
-    assertEquals(expected, Kv.read(api, victim.url, expected.keySet(), false), "the restarted node's state");
-    // Writes on the restarted node commit: its peer address is registered in the cluster again.
-    Api.Resp w = api.submit(victim.url, "{\"op\":\"put\",\"key\":\"after-restart\",\"value\":1}");
-    assertEquals(201, w.status(), w.toString());
-    Api.Resp r = api.get(c.node(1).url, "/kv/after-restart?consistency=linearizable");
-    assertEquals(200, r.status(), r.toString());
-    phases.mark("checks");
-    System.out.println(phases);
+    ClusterScenarios.killMidLoadThenRestart(e2e.api(), c, phases);
   }
 
   /**
@@ -119,23 +72,17 @@ class EventBusClusterFaultsIT {
     majority.forEach(w -> outcomes.addAll(w.stop()));
     System.out.println("EventBusClusterFaultsIT SIGSTOP, majority: " + Writers.summary(outcomes)
         + "; frozen node: " + Writers.summary(frozenOutcomes));
-    assertTrue(notAcked(outcomes).isEmpty(), "a majority was up, yet: "
-        + notAcked(outcomes).stream().limit(10).toList() + "\n" + c.describe());
+    assertAllAcked(outcomes, c, "a majority was up");
     List<Writers.Outcome> frozenOdd = frozenOutcomes.stream()
         .filter(o -> !o.acked() && !(o.resp() != null && o.resp().status() == 503)).toList();
     assertTrue(frozenOdd.isEmpty(), "the frozen node answered other than 201 or 503: " + frozenOdd);
 
     c.awaitAllReachable(Duration.ofSeconds(30));
     frozen.awaitReady();
-    long length = c.awaitConverged(Duration.ofSeconds(30));
-    phases.mark("catch-up");
-    List<LogChain.Row> log = Checks.sameVerifiedLog(api, c);
-    assertEquals(length, log.size());
     List<Writers.Outcome> acked = new ArrayList<>(outcomes);
     frozenOutcomes.stream().filter(Writers.Outcome::acked).forEach(acked::add);
-    Checks.acknowledgedExactlyOnce(log, acked);
-    Checks.noPayloadTwice(log);
-
+    assertConvergedWithEveryAcknowledgedOnce(api, c, acked, Duration.ofSeconds(30));
+    phases.mark("catch-up");
     // n3 takes writes again: its peer address is registered in the merged cluster.
     Api.Resp w = api.submit(frozen.url, "{\"op\":\"put\",\"key\":\"after-freeze\",\"value\":1}");
     assertEquals(201, w.status(), w.toString());

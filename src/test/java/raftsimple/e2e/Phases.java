@@ -13,6 +13,10 @@ final class Phases {
     this.test = test;
   }
 
+  String name() {
+    return test;
+  }
+
   void mark(String phase) {
     long now = System.nanoTime();
     marks.add(phase + " " + (now - last) / 1_000_000 + " ms");
