@@ -164,10 +164,7 @@ public final class Main extends VertxApplication implements VertxApplicationHook
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     NodeConfig config = resources.config();
-    Integer loops = Integer.getInteger("raftsimple.eventLoops");
-    if (loops != null) {
-      options.setEventLoopPoolSize(loops);
-    }
+    options.setEventLoopPoolSize(config.limits().eventLoops());
     if (Clustering.clustered(config)) {
       Clustering.prepare(options, config);
     }

@@ -94,12 +94,12 @@ class ConfigParserTest {
         + " \"requestTimeoutMs\": 1, \"bodyBytesMax\": 2, \"batchEntriesMax\": 3,"
         + " \"batchBytesMax\": 4, \"pendingEntriesMax\": 5, \"idempotencyKeysMax\": 6,"
         + " \"catchUpEntriesMax\": 7, \"heartbeatMs\": 8, \"walSegmentBytes\": 9000000000, "
-        + " \"snapshotEveryEntries\": 10, \"snapshotEveryBytes\": 11, \"snapshotRetainEntries\": 12, "
+        + " \"snapshotEveryEntries\": 10, \"snapshotEveryBytes\": 11, \"snapshotRetainEntries\": 12, \"eventLoops\": 13, "
         + PLAIN + "}");
     assertEquals(new NodeConfig("a.b_c-9", "node.example", 0, Path.of("/abs/dir"), false,
         List.of(), null, "eventbus", "kv", 50, new NodeConfig.Tls(false, null, null, null),
         new NodeConfig.EventBus("10.0.0.1", 5701, List.of("10.0.0.2:5701", "[::1]:5702")),
-        new NodeConfig.Limits(1, 2, 3, 4, 5, 6, 7, 8, 9_000_000_000L, 10, 11, 12)), c);
+        new NodeConfig.Limits(1, 2, 3, 4, 5, 6, 7, 8, 9_000_000_000L, 10, 11, 12, 13)), c);
   }
 
   static Stream<Arguments> rejections() {
@@ -116,6 +116,8 @@ class ConfigParserTest {
         Arguments.of("port", "must be an integer, got 1.5", "{\"port\": 1.5}"),
         Arguments.of("port", "must be in 0..65535, got 65536", "{\"port\": 65536}"),
         Arguments.of("port", "must be in 0..65535, got -1", "{\"port\": -1}"),
+        Arguments.of("eventLoops", "must be in 1..1024, got 0", "{\"eventLoops\": 0}"),
+        Arguments.of("eventLoops", "must be in 1..1024, got 5000", "{\"eventLoops\": 5000}"),
         Arguments.of("readOnly", "must be true or false", "{\"readOnly\": \"yes\"}"),
         Arguments.of("nodeId", "must be a string", "{\"nodeId\": 7}"),
         Arguments.of("nodeId", "must match", "{\"nodeId\": \"-n1\"}"),

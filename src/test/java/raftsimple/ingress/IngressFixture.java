@@ -52,7 +52,7 @@ final class IngressFixture {
     NodeConfig.Limits limits = new NodeConfig.Limits(requestTimeoutMs, bodyBytesMax, d.batchEntriesMax(),
         d.batchBytesMax(), d.pendingEntriesMax(), d.idempotencyKeysMax(), d.catchUpEntriesMax(),
         d.heartbeatMs(), d.walSegmentBytes(), d.snapshotEveryEntries(), d.snapshotEveryBytes(),
-        d.snapshotRetainEntries());
+        d.snapshotRetainEntries(), d.eventLoops());
     return new NodeConfig("n1", "127.0.0.1", 0, Path.of("data"), readOnly, peers, null, "https", "kv",
         1_500, new NodeConfig.Tls(false, null, null, null), null, limits);
   }

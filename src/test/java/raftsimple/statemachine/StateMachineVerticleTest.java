@@ -95,6 +95,52 @@ class StateMachineVerticleTest {
         })));
   }
 
+  /**
+   * A restore runs on a worker (a large state takes seconds to decode); requests sent meanwhile
+   * wait for it and then see the restored state, never a half-restored one.
+   */
+  @Test
+  void restore_requestsSentDuringItSeeTheRestoredState(Vertx vertx, VertxTestContext ctx) {
+    KvStateMachine source = new KvStateMachine();
+    AppliedState donor = new AppliedState(source, 10);
+    List<LogEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      entries.add(log.next("{\"op\":\"put\",\"key\":\"k" + i + "\",\"value\":" + i + "}"));
+    }
+    donor.apply(entries);
+    byte[] snapshot = donor.snapshot();
+    deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10)).onComplete(ctx.succeeding(id -> {
+      Future<Long> restored = ask(vertx, Addresses.SM_RESTORE, new BusApi.Restore(snapshot));
+      Future<ReadResult> read = ask(vertx, Addresses.SM_READ, new Read("k19999", 0));
+      Future.all(restored, read).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+        assertEquals(20_000L, restored.result());
+        assertEquals(new ReadResult("k19999", json("19999"), 20_000), read.result());
+        ctx.completeNow();
+      })));
+    }));
+  }
+
+  @Test
+  void restore_ofBytesThatAreNotASnapshot_fails400_andChangesNothing(Vertx vertx, VertxTestContext ctx) {
+    LogEntry e1 = log.next("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
+    deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10))
+        .compose(id -> apply(vertx, e1))
+        .compose(r -> ask(vertx, Addresses.SM_RESTORE, new BusApi.Restore("nonsense".getBytes(StandardCharsets.UTF_8)))
+            .transform(ar -> {
+              ctx.verify(() -> {
+                assertTrue(ar.failed());
+                ReplyException e = assertInstanceOf(ReplyException.class, ar.cause());
+                assertEquals(400, e.failureCode());
+                assertTrue(e.getMessage().startsWith("snapshot refused: "), e.getMessage());
+              });
+              return ask(vertx, Addresses.SM_READ, new Read("a", 0));
+            }))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(new ReadResult("a", json("1"), 1), r);
+          ctx.completeNow();
+        })));
+  }
+
   @Test
   void read_forAFutureIndex_isAnsweredAfterTheApplyThatReachesIt(Vertx vertx, VertxTestContext ctx) {
     LogEntry e1 = log.next("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
