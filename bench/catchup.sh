@@ -36,6 +36,14 @@ JSON
     URLS+=("http://127.0.0.1:${PORTS[$i]}")
   done
   for u in "${URLS[@]}"; do wait_http "$u/health"; done
+  # A restart on existing data replays it (snapshot + WAL suffix) before it serves writes well:
+  # wait until every node is caught up and ready, up to 2 minutes.
+  for u in "${URLS[@]}"; do
+    for _ in $(seq 1 1200); do
+      curl -fsS -o /dev/null "$u/ready" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
 }
 
 length_of() { curl -fsS "$1/head" | python3 -c 'import json,sys; print(json.load(sys.stdin)["length"])'; }
@@ -83,6 +91,6 @@ row raftsimple snapshots 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 3
 snaps_after=$(grep -c "snapshot at length" "$WORK/c1.log" || true)
 echo "  (c1 took $((snaps_after - snaps_before)) snapshots during that run)"
 stop_cluster
-start_cluster 1000000000000
+start_cluster 1000000000000 # the same data and state, restarted without snapshots
 load
 row raftsimple none 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 32 "${URLS[0]}")"

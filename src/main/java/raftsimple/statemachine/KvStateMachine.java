@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.pcollections.TreePMap;
 
 /**
  * The built-in key-value state machine ({@code "stateMachine": "kv"}), implementing CONTRACT's KV
@@ -33,8 +34,9 @@ import java.util.TreeMap;
  * other than those listed are ignored. {@code cas} compares with {@link Json#sameValue} (numbers by
  * value, objects regardless of field order).
  *
- * <p>Invariants: {@code data} is a {@link TreeMap}, so snapshots list keys in one order on every
- * node. Every {@link JsonNode} stored in {@code data} is frozen: it is a private copy of the client's
+ * <p>Invariants: {@code data} is a persistent sorted map ({@link TreePMap}: every change makes a
+ * new version sharing most of the old one), so snapshots list keys in one order on every node, and
+ * a snapshot holds on to one version at no cost while applies go on. Every {@link JsonNode} stored in {@code data} is frozen: it is a private copy of the client's
  * value and is never mutated afterwards ({@code append} builds a new list). That is why results and
  * reads may share nodes with the state without a later operation changing what was handed out.
  *
@@ -69,7 +71,7 @@ public final class KvStateMachine implements StateMachine {
     }
   }
 
-  private TreeMap<String, JsonNode> data = new TreeMap<>();
+  private TreePMap<String, JsonNode> data = TreePMap.empty();
 
   @Override
   public Verdict validate(JsonNode payload) {
@@ -166,15 +168,21 @@ public final class KvStateMachine implements StateMachine {
   private JsonNode commit(Op op) {
     ObjectNode result = Json.NODES.objectNode();
     switch (op.kind()) {
-      case PUT -> result.set("prev", orNull(data.put(op.key(), op.value().deepCopy())));
-      case DELETE -> result.set("prev", orNull(data.remove(op.key())));
+      case PUT -> {
+        result.set("prev", orNull(data.get(op.key())));
+        data = data.plus(op.key(), op.value().deepCopy());
+      }
+      case DELETE -> {
+        result.set("prev", orNull(data.get(op.key())));
+        data = data.minus(op.key());
+      }
       case CAS -> {
-        data.put(op.key(), op.value().deepCopy());
+        data = data.plus(op.key(), op.value().deepCopy());
         result.put("ok", true);
       }
       case APPEND -> {
         ArrayNode list = appendTo(data.get(op.key()), op.value());
-        data.put(op.key(), list);
+        data = data.plus(op.key(), list);
         result.set("list", list);
       }
       default -> throw new IllegalStateException("unhandled op " + op.kind());
@@ -196,7 +204,7 @@ public final class KvStateMachine implements StateMachine {
 
   /**
    * {@code {"format":"raftsimple.kv","version":1,"data":{...}}} as compact UTF-8 JSON, keys sorted
-   * (the {@link TreeMap}'s order), so equal states give equal bytes.
+   * by their natural order, so equal states give equal bytes.
    */
   @Override
   public byte[] snapshot() {
@@ -204,13 +212,14 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
-   * Copies the sorted map (linear: TreeMap builds from sorted input) and serializes the copy later.
-   * Stored values are never mutated (see the class invariants), so sharing them is safe.
+   * Keeps the current version of the persistent map (constant time, nothing copied) and serializes
+   * it later, on another thread, while applies make new versions. Stored values are never mutated
+   * (see the class invariants), so sharing them is safe.
    */
   @Override
   public java.util.function.Supplier<byte[]> snapshotLater() {
-    TreeMap<String, JsonNode> copy = new TreeMap<>(data);
-    return () -> encode(copy);
+    TreePMap<String, JsonNode> version = data;
+    return () -> encode(version);
   }
 
   private static byte[] encode(Map<String, JsonNode> data) {
@@ -252,7 +261,7 @@ public final class KvStateMachine implements StateMachine {
       }
       restored.put(f.getKey(), f.getValue());
     }
-    data = restored;
+    data = TreePMap.fromSortedMap(restored);
   }
 
   private static void checkHeader(JsonNode root) {

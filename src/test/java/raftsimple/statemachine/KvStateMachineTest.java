@@ -47,6 +47,25 @@ class KvStateMachineTest {
     return kv.read(key).map(KvStateMachineTest::text).orElse("<absent>");
   }
 
+  /** The task from snapshotLater serializes the state at the call, whatever is applied after it. */
+  @Test
+  void snapshotLater_capturesTheStateAtTheCall_notLaterApplies() {
+    ok("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
+    ok("{\"op\":\"append\",\"key\":\"l\",\"value\":1}");
+    byte[] atCall = kv.snapshot();
+    java.util.function.Supplier<byte[]> later = kv.snapshotLater();
+    ok("{\"op\":\"put\",\"key\":\"a\",\"value\":2}");
+    ok("{\"op\":\"append\",\"key\":\"l\",\"value\":2}");
+    ok("{\"op\":\"delete\",\"key\":\"a\"}");
+    ok("{\"op\":\"put\",\"key\":\"b\",\"value\":3}");
+    assertArrayEquals(atCall, later.get());
+    KvStateMachine restored = new KvStateMachine();
+    restored.restore(later.get());
+    assertEquals("[1]", restored.read("l").map(KvStateMachineTest::text).orElse("<absent>"));
+    assertEquals("[1,2]", value("l"));
+    assertEquals("<absent>", value("a"));
+  }
+
   @Test
   void put_returnsPreviousValueOrNull() {
     assertEquals("{\"prev\":null}", ok("{\"op\":\"put\",\"key\":\"a\",\"value\":1}"));
