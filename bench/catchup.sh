@@ -14,9 +14,13 @@ ENTRIES="${ENTRIES:-1000000}"
 need wrk wrk
 build_jar
 
-start_cluster() { # <snapshotEveryEntries> -> sets URLS and PORTS
+start_cluster() { # <snapshotEveryEntries> [same-ports] -> sets URLS and PORTS
   local every=$1
-  PORTS=("$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)")
+  # A restart keeps the ports: the members' URLs are part of the committed configuration since
+  # the 4th node joined, so nodes on new ports would not find each other.
+  if [ "${2:-}" != same-ports ]; then
+    PORTS=("$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)")
+  fi
   URLS=()
   for i in 0 1 2; do
     local peers="[" sep=""
@@ -91,6 +95,10 @@ row raftsimple snapshots 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 3
 snaps_after=$(grep -c "snapshot at length" "$WORK/c1.log" || true)
 echo "  (c1 took $((snaps_after - snaps_before)) snapshots during that run)"
 stop_cluster
-start_cluster 1000000000000 # the same data and state, restarted without snapshots
+# The same four voters, data and state, restarted with snapshots off.
+sed -i 's/"requestTimeoutMs":10000}/"requestTimeoutMs":10000,"snapshotEveryEntries":1000000000000}/' "$WORK/c4.json"
+java -Xms2g -Xmx4g -jar "$JAR" -conf "$WORK/c4.json" >> "$WORK/c4.log" 2>&1 &
+PIDS+=($!)
+start_cluster 1000000000000 same-ports
 load
 row raftsimple none 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 32 "${URLS[0]}")"

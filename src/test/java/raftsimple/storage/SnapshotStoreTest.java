@@ -36,6 +36,17 @@ class SnapshotStoreTest {
     assertArrayEquals("m2".getBytes(StandardCharsets.UTF_8), s.read(20).meta());
   }
 
+  /** A snapshot larger than one write slice is written whole, byte for byte. */
+  @Test
+  void aSnapshotOfSeveralWriteSlicesIsWrittenWhole() throws Exception {
+    SnapshotStore s = new SnapshotStore(dir);
+    byte[] data = new byte[2 * SnapshotStore.WRITE_SLICE_BYTES + 12_345];
+    new java.util.Random(7).nextBytes(data);
+    Path f = s.write(40, head(4), "meta".getBytes(StandardCharsets.UTF_8), data);
+    assertArrayEquals(data, s.latest().orElseThrow().data());
+    assertArrayEquals(s.bytes(40), Files.readAllBytes(f));
+  }
+
   @Test
   void streamedBytesInstallOnAnotherNode(@TempDir Path other) {
     SnapshotStore a = new SnapshotStore(dir);
