@@ -24,6 +24,8 @@ public final class DurableState {
   Ballot promised;
   Ballot acceptedBallot;
   Proposal acceptedValue;
+  /** The highest {@link DurableRecord.ClockRecord} replayed (0: none). */
+  long clockFloor;
 
   public DurableState() {
     this.log = new CommittedLog();
@@ -68,6 +70,10 @@ public final class DurableState {
    * inconsistent; that throws {@link IllegalStateException} naming the problem.
    */
   public void apply(DurableRecord r) {
+    if (r instanceof DurableRecord.ClockRecord k) {
+      clockFloor = Math.max(clockFloor, k.ts());
+      return;
+    }
     if (r instanceof DurableRecord.ConfigRecord c) {
       if (membership == null || c.membership().version() >= membership.version()) {
         membership = c.membership();

@@ -64,6 +64,8 @@ public final class Node {
   private final Confirmations confirmations = new Confirmations(this);
   Instance inst;
   long now;
+  /** The highest entry timestamp this node has made durable (a ClockRecord). */
+  private long durableClockTs;
   private long nextHeartbeatMs;
   /**
    * This node's log length at the previous two heartbeats (newest first), the bar a learner must
@@ -99,7 +101,8 @@ public final class Node {
     if (inst.acceptedValue != null) {
       inst.learn(inst.acceptedValue);
     }
-    this.clock = new TxidClock(self, highestOwnTs());
+    this.durableClockTs = recovered.clockFloor;
+    this.clock = new TxidClock(self, Math.max(recovered.clockFloor, highestOwnTs()));
     this.catchUp = new CatchUp(this);
     this.reads = new ReadRounds(this, random.nextLong() >>> 1);
   }
@@ -266,7 +269,7 @@ public final class Node {
           "more than " + settings.pendingEntriesMax() + " entries are waiting to commit on this node"));
       return;
     }
-    Entry e = clock.next(s.wallMs(), s.payload(), s.idempotencyKey(), log::contains);
+    Entry e = stamp(s.wallMs(), s.payload(), s.idempotencyKey());
     queue.put(e.txid(), e);
     fx.client.add(new ClientEvent.Assigned(s.ref(), e.txid()));
     maybePropose();
@@ -434,7 +437,7 @@ public final class Node {
       if (m.role() == Membership.Role.LEARNER && caughtUp) {
         Membership.Change c = new Membership.Change(Membership.Change.Op.PROMOTE, m.id(), null, null,
             config.version());
-        Entry e = clock.next(0, SystemEntries.encode(c), null, log::contains);
+        Entry e = stamp(0, SystemEntries.encode(c), null);
         queue.put(e.txid(), e);
         marks.hit("H7.promote-learner");
         return;
@@ -1191,6 +1194,19 @@ public final class Node {
       }
     }
     return m;
+  }
+
+  /**
+   * A new entry of this node's, its timestamp made durable in this step when it is above any
+   * before (DurableRecord.ClockRecord): the entry leaves the node only in this or a later step.
+   */
+  private Entry stamp(long wallMs, byte[] payload, String idempotencyKey) {
+    Entry e = clock.next(wallMs, payload, idempotencyKey, log::contains);
+    if (e.ts() > durableClockTs) {
+      durableClockTs = e.ts();
+      fx.persist.add(new DurableRecord.ClockRecord(e.ts()));
+    }
+    return e;
   }
 
   private long highestOwnTs() {

@@ -24,6 +24,9 @@ public final class WalRecordStore implements RecordStore {
   private final Wal wal;
   private List<DurableRecord> replayed = new ArrayList<>();
   private final TreeMap<Long, Long> neededBySegment = new TreeMap<>();
+  /** The highest txid-clock record written, and the segment holding it (kept across compaction). */
+  private long clockTs;
+  private long clockSegment = -1;
 
   /**
    * Opens (creating if needed) the WAL in {@code dir}, truncating a torn tail and refusing, with
@@ -41,6 +44,7 @@ public final class WalRecordStore implements RecordStore {
         public void visit(long segment, byte[] bytes) {
           DurableRecord r = RecordCodec.decode(bytes);
           replayed.add(r);
+          noteClock(r, segment);
           neededBySegment.merge(segment, neededUpTo(r), Math::max);
         }
       });
@@ -65,6 +69,13 @@ public final class WalRecordStore implements RecordStore {
       return a.length() + 1;
     }
     return 0;
+  }
+
+  private void noteClock(DurableRecord r, long segment) {
+    if (r instanceof DurableRecord.ClockRecord k && k.ts() >= clockTs) {
+      clockTs = k.ts();
+      clockSegment = segment;
+    }
   }
 
   public Wal.ReplayStats stats() {
@@ -92,6 +103,9 @@ public final class WalRecordStore implements RecordStore {
       for (long s = first; s <= wal.currentSegment(); s++) {
         neededBySegment.merge(s, needed, Math::max);
       }
+      for (DurableRecord r : records) {
+        noteClock(r, wal.currentSegment());
+      }
       return wal.sync();
     } catch (IOException e) {
       throw new UncheckedIOException("writing the write-ahead log in " + wal.directory() + " failed", e);
@@ -109,6 +123,14 @@ public final class WalRecordStore implements RecordStore {
     }
     int before = wal.segments().size();
     try {
+      if (clockSegment >= 0 && clockSegment < keepFrom) {
+        // The txid clock's floor is needed for good (DurableRecord.ClockRecord): carry it into the
+        // current segment, durably, before its segment goes.
+        wal.append(List.of(RecordCodec.encode(new DurableRecord.ClockRecord(clockTs))));
+        wal.sync();
+        clockSegment = wal.currentSegment();
+        keepFrom = Math.min(keepFrom, clockSegment);
+      }
       wal.deleteSegmentsBefore(keepFrom);
     } catch (IOException e) {
       throw new UncheckedIOException("deleting write-ahead log segments failed", e);

@@ -65,6 +65,7 @@ public final class RecordCodec {
   static final int TYPE_ACCEPT = 3;
   static final int TYPE_COMMIT = 4;
   static final int TYPE_CONFIG = 5;
+  static final int TYPE_CLOCK = 6;
 
   /** Smallest encodings, used to bound counts against the remaining bytes before allocating. */
   private static final int ENTRY_MIN_BYTES = Hash.BYTES + 2 + 8 + 4 + 1;
@@ -97,6 +98,9 @@ public final class RecordCodec {
       putInstance(out, a.length(), a.head());
       putBallot(out, a.ballot());
       putProposal(out, a.value());
+    } else if (r instanceof DurableRecord.ClockRecord k) {
+      out.put((byte) TYPE_CLOCK);
+      out.putLong(k.ts());
     } else if (r instanceof ConfigRecord c) {
       out.put((byte) TYPE_CONFIG);
       out.putLong(c.membership().version());
@@ -130,6 +134,9 @@ public final class RecordCodec {
       n = instanceSize(p.length(), p.head()) + ballotSize(p.ballot());
     } else if (r instanceof AcceptRecord a) {
       n = instanceSize(a.length(), a.head()) + ballotSize(a.ballot()) + proposalSize(a.value());
+    } else if (r instanceof DurableRecord.ClockRecord k) {
+      require(k.ts() >= 0, "negative clock timestamp");
+      n = 8;
     } else if (r instanceof ConfigRecord c) {
       require(c.membership() != null && c.membership().version() >= 0, "bad membership");
       n = 8 + 4;
@@ -294,6 +301,14 @@ public final class RecordCodec {
         return readCommit(in);
       case TYPE_CONFIG:
         return readConfig(in);
+      case TYPE_CLOCK: {
+        int at = in.pos;
+        long ts = in.i64("clock timestamp");
+        if (ts < 0) {
+          throw in.corrupt(at, "clock timestamp " + ts + " is negative");
+        }
+        return new DurableRecord.ClockRecord(ts);
+      }
       default:
         throw in.corrupt(1, "unknown record type " + type);
     }

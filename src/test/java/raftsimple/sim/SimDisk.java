@@ -117,6 +117,14 @@ final class SimDisk {
       return a.length() < l;
     } else if (r instanceof DurableRecord.ConfigRecord c) {
       return c.membership().version() <= snapshot.membership().version();
+    } else if (r instanceof DurableRecord.ClockRecord k) {
+      // Needed until a later record carries a floor at least as high (as the WAL keeps it).
+      int durable = synced - compacted;
+      for (int i = records.indexOf(r) + 1; i < durable; i++) {
+        if (records.get(i) instanceof DurableRecord.ClockRecord n && n.ts() >= k.ts()) {
+          return true;
+        }
+      }
     }
     return false;
   }

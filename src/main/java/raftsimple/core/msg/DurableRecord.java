@@ -14,7 +14,17 @@ public sealed interface DurableRecord
         DurableRecord.PromiseRecord,
         DurableRecord.AcceptRecord,
         DurableRecord.CommitRecord,
-        DurableRecord.ConfigRecord {
+        DurableRecord.ConfigRecord,
+        DurableRecord.ClockRecord {
+
+  /**
+   * The highest timestamp this node has stamped an entry with (docs/PROTOCOL.md §10): written in the
+   * step that stamps it, so it is durable before any message carrying the entry leaves. A restart
+   * starts the txid clock above it: an entry forwarded and committed elsewhere before a crash may
+   * reach this node only inside a snapshot (no txids), and a clock stepped back would otherwise
+   * stamp a retry of the same payload with the same txid (simulator, membership seed 208011).
+   */
+  record ClockRecord(long ts) implements DurableRecord {}
 
   /**
    * The configuration this node starts from: written once, before anything else, by a founding
