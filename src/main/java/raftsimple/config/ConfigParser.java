@@ -92,14 +92,10 @@ public final class ConfigParser {
     return host;
   }
 
-  /** More event loops than this is a typo, not a tuning: each is a thread. */
-  static final long EVENT_LOOPS_MAX = 1_024;
-
   private static NodeConfig.Limits limits(Fields top) {
     List<Long> values = new ArrayList<>();
     for (Limits.Key key : Limits.KEYS) {
-      long max = key.name().equals("eventLoops") ? EVENT_LOOPS_MAX : key.max();
-      values.add(top.integer(key.name(), key.dflt(), 1, max));
+      values.add(top.integer(key.name(), key.dflt(), 1, key.max()));
     }
     return Limits.build(values);
   }

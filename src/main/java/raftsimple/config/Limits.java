@@ -12,8 +12,15 @@ import java.util.List;
  */
 final class Limits {
 
-  /** One limit key: its name, default, and the largest value its Java type holds. */
+  /** One limit key: its name, default, and the largest value allowed (its type's, or a cap). */
   record Key(String name, long dflt, long max, Class<?> type) {}
+
+  /**
+   * Keys with a tighter bound than their Java type's. Declared before {@link #KEYS}, which reads it
+   * during class initialization.
+   */
+  private static final java.util.Map<String, Long> CAPS = java.util.Map.of(
+      "eventLoops", 1_024L); // each is a thread: more is a typo, not a tuning
 
   static final List<Key> KEYS = read();
 
@@ -31,7 +38,8 @@ final class Limits {
     NodeConfig.Limits defaults = NodeConfig.Limits.defaults();
     List<Key> keys = new ArrayList<>();
     for (RecordComponent c : NodeConfig.Limits.class.getRecordComponents()) {
-      long max = c.getType() == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
+      long max = Math.min(c.getType() == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE,
+          CAPS.getOrDefault(c.getName(), Long.MAX_VALUE));
       if (c.getType() != int.class && c.getType() != long.class) {
         throw new IllegalStateException("Limits." + c.getName() + " must be an int or a long");
       }

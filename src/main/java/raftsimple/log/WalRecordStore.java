@@ -128,8 +128,7 @@ public final class WalRecordStore implements RecordStore {
         // current segment, durably, before its segment goes.
         wal.append(List.of(RecordCodec.encode(new DurableRecord.ClockRecord(clockTs))));
         wal.sync();
-        clockSegment = wal.currentSegment();
-        keepFrom = Math.min(keepFrom, clockSegment);
+        clockSegment = wal.currentSegment(); // never before keepFrom: that is at most the current one
       }
       wal.deleteSegmentsBefore(keepFrom);
     } catch (IOException e) {

@@ -36,8 +36,9 @@ import org.pcollections.TreePMap;
  *
  * <p>Invariants: {@code data} is a persistent sorted map ({@link TreePMap}: every change makes a
  * new version sharing most of the old one), so snapshots list keys in one order on every node, and
- * a snapshot holds on to one version at no cost while applies go on. Every {@link JsonNode} stored in {@code data} is frozen: it is a private copy of the client's
- * value and is never mutated afterwards ({@code append} builds a new list). That is why results and
+ * a snapshot holds on to one version at no cost while applies go on. Every {@link JsonNode} stored
+ * in {@code data} is frozen: it is a private copy of the client's value and is never mutated
+ * afterwards ({@code append} builds a new list). That is why results and
  * reads may share nodes with the state without a later operation changing what was handed out.
  *
  * <p>{@link #validate} and {@link #apply} share {@link #parse} and {@link #conflict}, so a payload

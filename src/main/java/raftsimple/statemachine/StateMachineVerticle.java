@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,7 @@ public final class StateMachineVerticle extends VerticleBase {
    * Requests that arrived while a snapshot is restored on a worker thread, answered in arrival
    * order once it is done (the state is not to be touched meanwhile); null when none is running.
    */
-  private java.util.ArrayDeque<Runnable> heldDuringRestore;
+  private ArrayDeque<Runnable> heldDuringRestore;
 
   /**
    * Resolves {@code config.stateMachine()} now, so a bad class name fails deployment at start.
@@ -215,7 +216,7 @@ public final class StateMachineVerticle extends VerticleBase {
     // Decoding a large state takes seconds (2.4 s for a million KV keys): not on the event loop,
     // which on a small machine is shared with the ingress and the log. The user's machine is still
     // called by one thread at a time: every other request waits until the restore is done.
-    heldDuringRestore = new java.util.ArrayDeque<>();
+    heldDuringRestore = new ArrayDeque<>();
     vertx.executeBlocking(() -> {
       state.restore(r.data());
       return state.appliedIndex();
@@ -231,7 +232,7 @@ public final class StateMachineVerticle extends VerticleBase {
         failure = "state machine failed to restore a snapshot: " + ar.cause();
         m.fail(500, failure);
       }
-      java.util.ArrayDeque<Runnable> held = heldDuringRestore;
+      ArrayDeque<Runnable> held = heldDuringRestore;
       heldDuringRestore = null;
       held.forEach(Runnable::run);
       answerReads();

@@ -33,9 +33,16 @@ final class ClusterScenarios {
 
   /** Every request was answered 201 ({@code why}: the reason they all had to be). */
   static void assertAllAcked(List<Writers.Outcome> outcomes, Cluster c, String why) {
+    assertAllAcked(outcomes, why, c::describe);
+  }
+
+  /** As above; {@code state} (e.g. the members' {@code /cluster}) is read only on failure. */
+  static void assertAllAcked(List<Writers.Outcome> outcomes, String why, java.util.function.Supplier<String> state) {
     List<Writers.Outcome> bad = notAcked(outcomes);
-    assertTrue(bad.isEmpty(), bad.size() + " of " + outcomes.size() + " requests were not 201 although " + why
-        + ": " + bad.stream().limit(10).toList() + "\n" + c.describe());
+    if (!bad.isEmpty()) {
+      throw new AssertionError(bad.size() + " of " + outcomes.size() + " requests were not 201 although " + why
+          + ": " + bad.stream().limit(10).toList() + "\n" + state.get());
+    }
   }
 
   /**

@@ -110,7 +110,7 @@ class MembershipIT {
     List<Writers.Outcome> outcomes = new ArrayList<>(g.writer.stop());
     outcomes.addAll(onN2.stop());
     Cluster rest = new Cluster(api, List.of(n1, n2, n4), null);
-    assertAllAcknowledged(outcomes, rest.describe());
+    ClusterScenarios.assertAllAcked(outcomes, rest, "a majority was up");
     long length = rest.awaitConverged(CONVERGE);
     List<LogChain.Row> log = Checks.sameVerifiedLog(api, rest);
     assertEquals(length, log.size());
@@ -143,7 +143,7 @@ class MembershipIT {
     NodeProcess n3 = c.node(3);
     c.isolate(3);
     Writers writer = client(api, n1, 1, 20, (t, s) -> Checks.putOrAppend(n1, t, s)).start();
-    assertAllAcknowledged(writer.join(), c.describe());
+    ClusterScenarios.assertAllAcked(writer.join(), c, "a majority was up");
     Api.Resp removed = e2e.memberApi("n1").delete(n1.url, "/cluster/members/n3");
     assertEquals(200, removed.status(), removed.toString());
     c.healAll();
@@ -190,7 +190,7 @@ class MembershipIT {
       }
       List<Writers.Outcome> outcomes = new ArrayList<>();
       warmUp.forEach(w -> outcomes.addAll(w.join()));
-      assertAllAcknowledged(outcomes, all.describe());
+      ClusterScenarios.assertAllAcked(outcomes, all, "every member was up");
       long before = all.awaitConverged(CONVERGE);
       assertEquals(0, n3.term(), "SIGTERM");
       phases.mark("300 entries, n3 stopped at " + before);
@@ -213,7 +213,7 @@ class MembershipIT {
       List<Writers.Outcome> bulkOutcomes = new ArrayList<>();
       bulk.forEach(b -> bulkOutcomes.addAll(b.join()));
       double seconds = (System.nanoTime() - start) / 1e9;
-      assertAllAcknowledged(bulkOutcomes, voters.describe());
+      ClusterScenarios.assertAllAcked(bulkOutcomes, voters, "both voters were up");
       outcomes.addAll(bulkOutcomes);
       long length = voters.awaitConverged(CONVERGE);
       phases.mark(String.format("%d entries written with n3 down (%.0f/s)", bulkOutcomes.size(),
@@ -325,7 +325,7 @@ class MembershipIT {
       phases.mark("remove 3");
 
       List<Writers.Outcome> outcomes = writer.stop();
-      assertAllAcknowledged(outcomes, "");
+      ClusterScenarios.assertAllAcked(outcomes, "a majority was up", () -> sh.logTails(30));
       Map<String, URI> urls = new LinkedHashMap<>();
       rest.forEach(n -> urls.put(n.id, n.url));
       Await.until("n1, n2 and n4 to reach the same head", CONVERGE, () -> {
@@ -494,12 +494,6 @@ class MembershipIT {
 
   static void awaitAnswers(Writers w, long count) {
     Await.until(count + " answers to the client", CONVERGE, () -> w.count() >= count);
-  }
-
-  static void assertAllAcknowledged(List<Writers.Outcome> outcomes, String context) {
-    List<Writers.Outcome> bad = outcomes.stream().filter(o -> !o.acked()).toList();
-    assertTrue(bad.isEmpty(), bad.size() + " of " + outcomes.size() + " requests were not 201: "
-        + bad.stream().limit(10).toList() + "\n" + context);
   }
 
   /** {@code raftsimple_protocol_events_total{event="..."}} (0 until the event first happens). */

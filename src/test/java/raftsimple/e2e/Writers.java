@@ -54,10 +54,6 @@ final class Writers {
   private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
   private final AtomicLong answered = new AtomicLong();
   private volatile boolean stopping;
-  /** Guards {@code paused} and {@code busy} (threads between deciding to send and the answer). */
-  private final Object gate = new Object();
-  private boolean paused;
-  private int busy;
 
   /** {@code threadCount} threads, each sending at most {@code perThread} requests. */
   Writers(Api api, NodeProcess node, int threadCount, long perThread, Gen gen) {
@@ -84,81 +80,19 @@ final class Writers {
   }
 
   private void run(int thread) {
-    for (long seq = 0; seq < perThread && awaitGo(); seq++) {
+    for (long seq = 0; seq < perThread && !stopping; seq++) {
+      Request req = gen.next(thread, seq);
+      long start = System.nanoTime();
+      Api.Resp resp = null;
+      IOException error = null;
       try {
-        Request req = gen.next(thread, seq);
-        long start = System.nanoTime();
-        Api.Resp resp = null;
-        IOException error = null;
-        try {
-          resp = api.submit(node.url, req.payload(), req.idempotencyKey());
-        } catch (IOException e) {
-          error = e;
-        }
-        outcomes.add(new Outcome(node, thread, seq, req, resp, error, start, System.nanoTime()));
-        answered.incrementAndGet();
-      } finally {
-        synchronized (gate) {
-          busy--;
-          gate.notifyAll();
-        }
+        resp = api.submit(node.url, req.payload(), req.idempotencyKey());
+      } catch (IOException e) {
+        error = e;
       }
+      outcomes.add(new Outcome(node, thread, seq, req, resp, error, start, System.nanoTime()));
+      answered.incrementAndGet();
     }
-  }
-
-  /**
-   * Before each request: waits while paused; false once stopping. Otherwise counts this thread as
-   * busy (sending) until its request is answered.
-   */
-  private boolean awaitGo() {
-    synchronized (gate) {
-      while (paused && !stopping) {
-        try {
-          gate.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-      if (stopping) {
-        return false;
-      }
-      busy++;
-      return true;
-    }
-  }
-
-  /**
-   * Holds the threads before their next request and waits (bounded) until none has a request in
-   * flight, so nothing is on its way into the log from these clients until {@link #resume()}.
-   */
-  Writers pause() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    synchronized (gate) {
-      paused = true;
-      while (busy > 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(busy + " writers of " + node.id + " still wait for an answer after 60 s");
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(gate, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted", e);
-        }
-      }
-    }
-    return this;
-  }
-
-  /** Lets paused threads go on. */
-  Writers resume() {
-    synchronized (gate) {
-      paused = false;
-      gate.notifyAll();
-    }
-    return this;
   }
 
   /** Requests finished so far (answered or failed). */
@@ -169,15 +103,12 @@ final class Writers {
   /** Tells the threads to stop after their current request, without waiting. */
   Writers signalStop() {
     stopping = true;
-    synchronized (gate) {
-      gate.notifyAll();
-    }
     return this;
   }
 
   /** Stops the threads after their current request and waits for them (bounded). */
   List<Outcome> stop() {
-    signalStop();
+    stopping = true;
     return join();
   }
 

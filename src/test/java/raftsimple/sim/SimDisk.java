@@ -98,14 +98,16 @@ final class SimDisk {
       return;
     }
     int drop = 0;
-    while (compacted + drop < synced && covered(records.get(drop))) {
+    while (compacted + drop < synced && covered(drop)) {
       drop++;
     }
     records.subList(0, drop).clear();
     compacted += drop;
   }
 
-  private boolean covered(DurableRecord r) {
+  /** Whether the snapshot makes {@code records.get(at)} (a durable one) unnecessary. */
+  private boolean covered(int at) {
+    DurableRecord r = records.get(at);
     long l = snapshot.length();
     if (r instanceof DurableRecord.CommitRecord c) {
       return c.entries().get(c.entries().size() - 1).index() <= l;
@@ -120,7 +122,7 @@ final class SimDisk {
     } else if (r instanceof DurableRecord.ClockRecord k) {
       // Needed until a later record carries a floor at least as high (as the WAL keeps it).
       int durable = synced - compacted;
-      for (int i = records.indexOf(r) + 1; i < durable; i++) {
+      for (int i = at + 1; i < durable; i++) {
         if (records.get(i) instanceof DurableRecord.ClockRecord n && n.ts() >= k.ts()) {
           return true;
         }
