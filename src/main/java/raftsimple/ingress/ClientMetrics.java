@@ -17,12 +17,17 @@ import java.util.concurrent.TimeUnit;
  * the path template ({@code /kv/:key}), or {@value #UNMATCHED} for requests no route took (404,
  * 405), so the number of series is bounded by the routes times the statuses they answer.
  *
+ * <p>A streaming route ({@code GET /watch}) is counted when its stream ends but is not timed: how
+ * long a client chose to watch is not a latency.
+ *
  * <p>Meters are cached per verticle; all calls run on the ingress's event loop.
  */
 final class ClientMetrics {
   static final String REQUESTS = "raftsimple.client.requests";
   static final String LATENCY = "raftsimple.client.request.latency";
   static final String UNMATCHED = "unmatched";
+  /** Route templates whose responses are streams: counted, not timed. */
+  static final java.util.Set<String> STREAMING = java.util.Set.of(WatchRoute.PATH);
   private static final String ROUTE_KEY = "raftsimple.route";
 
   private final MeterRegistry registry;
@@ -56,6 +61,9 @@ final class ClientMetrics {
             .tags("route", route, "status", Integer.toString(status))
             .register(registry))
         .increment();
+    if (STREAMING.contains(route)) {
+      return;
+    }
     timers.computeIfAbsent(route, r -> Timer.builder(LATENCY)
             .description("Client API request latency, by route template")
             .tags("route", r)

@@ -4,6 +4,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.BiConsumer;
 import raftsimple.bus.Addresses;
@@ -15,6 +16,10 @@ import raftsimple.chain.LogEntry;
  * entry"), one batch in flight at a time so that batches form under load, and hands each entry's
  * outcome to {@code onOutcome}. A failing state machine stops the node: replicas that skip an entry
  * would diverge.
+ *
+ * <p>Each applied batch is published on {@link Addresses#LOG_COMMITTED} (node-local) before its
+ * outcomes are handed on, so a {@code GET /watch} stream shows an entry no later than its client's
+ * reply, and a local read made after seeing it reflects it.
  */
 final class Applier {
   private static final int BATCH_MAX = 4_096;
@@ -115,6 +120,8 @@ final class Applier {
           }
           BusApi.ApplyResults r = ar.result().body();
           appliedIndex = r.appliedIndex();
+          bus.publish(Addresses.LOG_COMMITTED,
+              new BusApi.Committed(Collections.unmodifiableList(batch)), Addresses.LOCAL);
           for (int i = 0; i < batch.size(); i++) {
             onOutcome.accept(batch.get(i), r.outcomes().get(i));
           }
