@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import raftsimple.testkit.MetricsDoc;
 import raftsimple.testkit.SseClient;
 
 /**
  * {@code GET /watch} on a real three-node TLS cluster under write load: one watcher, the way an
  * EventSource behaves (same URL, {@code Last-Event-ID} on every reconnect), moves from n1 to n3,
  * back to n1, and rides through a restart of n1; it must see every committed entry exactly once,
- * in order, each as {@code GET /log} shows it.
+ * in order, each as {@code GET /log} shows it. Then every node's {@code /metrics} is checked
+ * against docs/METRICS.md.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class WatchIT {
@@ -166,6 +169,13 @@ class WatchIT {
     } finally {
       on2.signalStop();
       on3.signalStop();
+    }
+
+    String doc = Files.readString(E2e.projectDir().resolve("docs/METRICS.md"));
+    for (NodeProcess n : cluster.nodes) {
+      Api.Resp r = api.get(n.url, "/metrics");
+      assertEquals(200, r.status());
+      assertEquals(List.of(), MetricsDoc.problems(r.text(), doc), n.id + "'s /metrics against docs/METRICS.md");
     }
   }
 
