@@ -68,6 +68,7 @@ class MetricsDocTest {
       }
       assertEquals(200, get(base, "/kv/k").statusCode());
       assertEquals(404, get(base, "/no-such-route").statusCode());
+      assertEquals(200, get(base, "/ui/").statusCode());
       watchOneEntry(base);
       String scrape = get(base, "/metrics").body();
 
