@@ -88,7 +88,13 @@ final class Browser implements AutoCloseable {
         .usingAnyFreePort()
         .withLogFile(driverLog.toFile())
         .build();
-    ChromeDriver driver = new ChromeDriver(service, options);
+    ChromeDriver driver;
+    try {
+      driver = new ChromeDriver(service, options);
+    } catch (RuntimeException e) {
+      service.stop(); // the driver process may have started even though the session did not
+      throw e;
+    }
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(10));
     return new Browser(driver, service);
   }
