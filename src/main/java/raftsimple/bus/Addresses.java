@@ -64,6 +64,14 @@ public final class Addresses {
   /** Log → everyone (publish). Body {@link BusApi.Members}: the membership changed. */
   public static final String MEMBERS = "raftsimple.members";
 
+  /**
+   * Log → ingress (publish, node-local). Body {@link BusApi.Committed}: entries just applied to the
+   * state machine, in log order and contiguous within one message; no reply. Consecutive messages
+   * are contiguous too, except across a snapshot install, which skips the entries it covers. This is
+   * the live end of {@code GET /watch}; what came before is read with {@link #LOG_QUERY}.
+   */
+  public static final String LOG_COMMITTED = "raftsimple.log.committed";
+
   /** Ingress → state machine. Body {@link BusApi.Validate}; reply {@code statemachine.Verdict}. */
   public static final String SM_VALIDATE = "raftsimple.sm.validate";
 

@@ -46,6 +46,26 @@ public final class BusApi {
   /** Committed entries to apply, in log order, contiguous. */
   public record ApplyBatch(List<LogEntry> entries) {}
 
+  /**
+   * Entries the state machine has just applied ({@link Addresses#LOG_COMMITTED}): contiguous, in log
+   * order, never empty; the list is unmodifiable and the entries immutable.
+   */
+  public record Committed(List<LogEntry> entries) {
+    public Committed {
+      if (entries.isEmpty()) {
+        throw new IllegalArgumentException("a Committed message carries at least one entry");
+      }
+    }
+
+    public long firstIndex() {
+      return entries.get(0).index();
+    }
+
+    public long lastIndex() {
+      return entries.get(entries.size() - 1).index();
+    }
+  }
+
   /** One outcome per entry of the batch, same order; {@code appliedIndex} after the batch. */
   public record ApplyResults(List<Outcome> outcomes, long appliedIndex) {}
 

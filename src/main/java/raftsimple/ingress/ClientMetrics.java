@@ -4,18 +4,24 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Client API meters on the node's registry: {@code raftsimple_client_requests_total{route,status}}
- * and the latency timer {@code raftsimple_client_request_latency_seconds{route}}, a histogram from
- * 1 ms to 60 s: quantiles come from {@code histogram_quantile} over its buckets (the Prometheus
- * registry drops client-side percentiles on a histogram, so none are configured). {@code route} is
+ * and the latency timer {@code raftsimple_client_request_latency_seconds{route}}, a histogram with
+ * the fixed buckets of {@link raftsimple.metrics.Buckets#LATENCY} (0.5 ms .. 60 s): quantiles come
+ * from {@code histogram_quantile} over its buckets, which aggregate across nodes. {@code route} is
  * the path template ({@code /kv/:key}), or {@value #UNMATCHED} for requests no route took (404,
  * 405), so the number of series is bounded by the routes times the statuses they answer.
+ *
+ * <p>A streaming route ({@code GET /watch}) is counted when its stream ends but is not timed: how
+ * long a client chose to watch is not a latency.
+ *
+ * <p>These replace Vert.x's own request meters ({@code vertx_http_server_requests_total},
+ * {@code ..._response_time_seconds}), which {@code app.Metrics} turns off: those count by method
+ * and status only and time as a summary, so they duplicate these and aggregate worse.
  *
  * <p>Meters are cached per verticle; all calls run on the ingress's event loop.
  */
@@ -23,6 +29,8 @@ final class ClientMetrics {
   static final String REQUESTS = "raftsimple.client.requests";
   static final String LATENCY = "raftsimple.client.request.latency";
   static final String UNMATCHED = "unmatched";
+  /** Route templates whose responses are streams: counted, not timed. */
+  static final java.util.Set<String> STREAMING = java.util.Set.of(WatchRoute.PATH);
   private static final String ROUTE_KEY = "raftsimple.route";
 
   private final MeterRegistry registry;
@@ -56,12 +64,13 @@ final class ClientMetrics {
             .tags("route", route, "status", Integer.toString(status))
             .register(registry))
         .increment();
+    if (STREAMING.contains(route)) {
+      return;
+    }
     timers.computeIfAbsent(route, r -> Timer.builder(LATENCY)
             .description("Client API request latency, by route template")
             .tags("route", r)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(60))
+            .serviceLevelObjectives(raftsimple.metrics.Buckets.LATENCY)
             .register(registry))
         .record(elapsedNanos, TimeUnit.NANOSECONDS);
   }

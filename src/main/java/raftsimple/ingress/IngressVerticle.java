@@ -27,8 +27,8 @@ import raftsimple.config.NodeConfig;
  * confined to its event loop. Deploy one instance per node (the gate is per instance).
  *
  * <p>Routes live in small classes ({@link EntriesRoutes}, {@link ReadRoutes}, {@link
- * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}); every error body is built by {@link
- * Errors}. Bodies are read only on the routes that take one, each with its limit: the client limit
+ * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}, {@link WatchRoute}, {@link UiRoutes});
+ * every error body is built by {@link Errors}. Bodies are read only on the routes that take one, each with its limit: the client limit
  * {@code limits.bodyBytesMax} (413 {@code TOO_LARGE} above), or {@link PeerRoute#BODY_BYTES_MAX}
  * under {@code /peer/}.
  */
@@ -45,6 +45,8 @@ public final class IngressVerticle extends VerticleBase {
   private final HttpServerOptions serverOptions;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  /** Bounds of GET /watch streams; tests set smaller ones before deploying. */
+  WatchLimits watchLimits = WatchLimits.DEFAULTS;
 
   /**
    * @param serverOptions host, port and TLS (with {@code ClientAuth.REQUEST} and the cluster CA as
@@ -117,6 +119,8 @@ public final class IngressVerticle extends VerticleBase {
     new ClusterRoutes(config, bus).mount(routes, clientBody);
     new StatusRoutes(config, bus, registry).mount(routes);
     new PeerRoute(config, bus).mount(routes, bodyHandler(PeerRoute.BODY_BYTES_MAX));
+    new WatchRoute(config, bus, new WatchFeed(vertx, watchLimits, registry)).mount(routes);
+    new UiRoutes().mount(routes);
 
     for (int status = 400; status <= 599; status++) {
       router.errorHandler(status, Errors::routerError);

@@ -1,10 +1,15 @@
 package raftsimple.log;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -15,6 +20,10 @@ import raftsimple.chain.LogEntry;
  * entry"), one batch in flight at a time so that batches form under load, and hands each entry's
  * outcome to {@code onOutcome}. A failing state machine stops the node: replicas that skip an entry
  * would diverge.
+ *
+ * <p>Each applied batch is published on {@link Addresses#LOG_COMMITTED} (node-local) before its
+ * outcomes are handed on, so a {@code GET /watch} stream shows an entry no later than its client's
+ * reply, and a local read made after seeing it reflects it.
  */
 final class Applier {
   private static final int BATCH_MAX = 4_096;
@@ -30,6 +39,9 @@ final class Applier {
   private Runnable onIdle;
   private boolean paused;
   private Runnable onStopped;
+  /** When each hand-over was made: {@code (last index handed over, System.nanoTime())}, oldest first. */
+  private final ArrayDeque<long[]> handedOver = new ArrayDeque<>();
+  private Timer applyLag;
   /** Told about every applied batch before the next one is sent (snapshots hook in here). */
   BiConsumer<List<LogEntry>, Long> afterBatch = (batch, index) -> { };
 
@@ -40,13 +52,31 @@ final class Applier {
 
   /** Hands over newly committed entries; ones already applied (or covered by a snapshot) are skipped. */
   void committed(List<LogEntry> entries) {
+    long before = lastQueued;
     for (LogEntry e : entries) {
       if (e.index() > lastQueued) {
         waiting.addLast(e);
         lastQueued = e.index();
       }
     }
+    if (lastQueued > before) {
+      handedOver.addLast(new long[] {lastQueued, System.nanoTime()});
+    }
     pump();
+  }
+
+  /**
+   * {@code raftsimple_apply_lag_seconds}, a histogram: how long committed entries waited until the
+   * state machine had applied them (per hand-over; queueing behind earlier batches included), and
+   * {@code raftsimple_apply_pending_entries}: entries committed here and not yet applied.
+   */
+  void registerMetrics(MeterRegistry registry) {
+    applyLag = Timer.builder("raftsimple_apply_lag")
+        .description("Time from an entry's commit on this node until the state machine applied it")
+        .serviceLevelObjectives(raftsimple.metrics.Buckets.LATENCY).register(registry);
+    Gauge.builder("raftsimple_apply_pending_entries", this, a -> a.lastQueued - a.appliedIndex)
+        .description("Entries committed on this node and not yet applied by its state machine")
+        .register(registry);
   }
 
   /**
@@ -58,6 +88,9 @@ final class Applier {
     lastQueued = Math.max(lastQueued, length);
     while (!waiting.isEmpty() && waiting.peekFirst().index() <= appliedIndex) {
       waiting.pollFirst();
+    }
+    while (!handedOver.isEmpty() && handedOver.peekFirst()[0] <= appliedIndex) {
+      handedOver.pollFirst(); // skipped by the snapshot, never applied: no lag to record
     }
   }
 
@@ -115,6 +148,9 @@ final class Applier {
           }
           BusApi.ApplyResults r = ar.result().body();
           appliedIndex = r.appliedIndex();
+          recordLag();
+          bus.publish(Addresses.LOG_COMMITTED,
+              new BusApi.Committed(Collections.unmodifiableList(batch)), Addresses.LOCAL);
           for (int i = 0; i < batch.size(); i++) {
             onOutcome.accept(batch.get(i), r.outcomes().get(i));
           }
@@ -132,5 +168,15 @@ final class Applier {
             r2.run();
           }
         });
+  }
+
+  private void recordLag() {
+    long now = System.nanoTime();
+    while (!handedOver.isEmpty() && handedOver.peekFirst()[0] <= appliedIndex) {
+      long at = handedOver.pollFirst()[1];
+      if (applyLag != null) {
+        applyLag.record(now - at, TimeUnit.NANOSECONDS);
+      }
+    }
   }
 }

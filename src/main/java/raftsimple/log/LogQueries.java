@@ -3,8 +3,6 @@ package raftsimple.log;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.RawValue;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
@@ -48,19 +46,7 @@ final class LogQueries {
   }
 
   static ObjectNode entry(LogEntry e) {
-    ObjectNode o = JSON.objectNode();
-    o.put("index", e.index());
-    o.put("txid", e.txid().hex());
-    o.put("hash", e.hash().hex());
-    o.put("prev", e.prev().hex());
-    o.put("origin", e.entry().origin());
-    o.put("ts", e.entry().ts());
-    // The payload is printed byte for byte as it was hashed, so anyone can recompute the txid.
-    o.putRawValue("payload", new RawValue(new String(e.entry().payload(), StandardCharsets.UTF_8)));
-    if (e.entry().idempotencyKey() != null) {
-      o.put("idempotencyKey", e.entry().idempotencyKey());
-    }
-    return o;
+    return raftsimple.bus.EntryJson.of(e);
   }
 
   /** The entry's status, or null when this node has never seen it. */

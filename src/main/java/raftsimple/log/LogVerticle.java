@@ -395,7 +395,8 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         .description("Entries committed to this node's log (durable)").register(registry);
     batchEntries = DistributionSummary.builder("raftsimple_commit_batch_entries")
         .description("Entries per committed batch (one consensus instance)")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .serviceLevelObjectives(raftsimple.metrics.Buckets.COUNT).register(registry);
+    applier.registerMetrics(registry);
     Gauge.builder("raftsimple_log_length", this, v -> v.visibleLength)
         .description("Committed log length").register(registry);
     Gauge.builder("raftsimple_log_first_index", this, v -> v.node == null ? 0 : v.node.log().firstIndex())

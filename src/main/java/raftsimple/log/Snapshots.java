@@ -89,7 +89,7 @@ final class Snapshots {
     this.worker = vertx.createSharedWorkerExecutor("raftsimple-snapshot-" + config.nodeId(), 1);
     this.takeTimer = Timer.builder("raftsimple_snapshot_duration")
         .description("Time to take one snapshot (capture, serialize, write, compact)")
-        .register(registry);
+        .serviceLevelObjectives(raftsimple.metrics.Buckets.LONG).register(registry);
   }
 
   SnapshotStore store() {

@@ -45,10 +45,10 @@ final class WriteGate {
     this.release = release;
     this.fsyncTimer = Timer.builder("raftsimple_wal_fsync")
         .description("Time to fsync one group-committed write to the write-ahead log")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .serviceLevelObjectives(raftsimple.metrics.Buckets.FSYNC).register(registry);
     this.writeRecords = DistributionSummary.builder("raftsimple_wal_write_records")
         .description("Durable records per group-committed write (group-commit batch size)")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .serviceLevelObjectives(raftsimple.metrics.Buckets.COUNT).register(registry);
   }
 
   void submit(Effects fx) {

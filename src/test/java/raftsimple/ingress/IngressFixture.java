@@ -35,6 +35,8 @@ final class IngressFixture {
   final NodeConfig config;
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   IngressVerticle ingress;
+  /** The bounds of GET /watch streams the ingress is deployed with. */
+  WatchLimits watchLimits = WatchLimits.DEFAULTS;
   WebClient client;
 
   IngressFixture(Vertx vertx, NodeConfig config) {
@@ -63,6 +65,7 @@ final class IngressFixture {
 
   Future<IngressFixture> start(HttpServerOptions server, WebClientOptions clientOptions) {
     ingress = new IngressVerticle(config, server, registry);
+    ingress.watchLimits = watchLimits;
     return vertx.deployVerticle(ingress).map(id -> {
       client = WebClient.create(vertx, clientOptions.setDefaultHost("127.0.0.1")
           .setDefaultPort(ingress.actualPort()));

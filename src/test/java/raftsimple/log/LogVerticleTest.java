@@ -77,4 +77,55 @@ class LogVerticleTest {
               }));
     }).onComplete(ctx.succeedingThenComplete());
   }
+
+  /**
+   * The live end of GET /watch: every applied entry is published on LOG_COMMITTED exactly once, in
+   * contiguous batches in log order, each entry the one GET /log shows at its index, and no later
+   * than its client's reply.
+   */
+  @Test
+  void everyAppliedEntryIsPublishedOnceInOrderNoLaterThanItsReply(Vertx vertx, VertxTestContext ctx) {
+    MemoryRecordStore store = new MemoryRecordStore();
+    List<raftsimple.chain.LogEntry> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<BusApi.Committed>localConsumer(Addresses.LOG_COMMITTED, m -> {
+      List<raftsimple.chain.LogEntry> batch = m.body().entries();
+      long expected = published.isEmpty() ? 1 : published.get(published.size() - 1).index() + 1;
+      if (batch.get(0).index() != expected) {
+        problems.add("batch starts at " + batch.get(0).index() + ", expected " + expected);
+      }
+      for (int i = 1; i < batch.size(); i++) {
+        if (batch.get(i).index() != batch.get(i - 1).index() + 1) {
+          problems.add("batch not contiguous at " + batch.get(i).index());
+        }
+      }
+      published.addAll(batch);
+    });
+    deploy(vertx, store).compose(ids -> {
+      List<Future<BusApi.SubmitOutcome>> all = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        all.add(vertx.eventBus().<BusApi.SubmitOutcome>request(Addresses.LOG_SUBMIT, put("w" + i, i), OPTS)
+            .map(m -> {
+              long index = m.body().index();
+              if (published.stream().noneMatch(e -> e.index() == index)) {
+                problems.add("entry " + index + " was answered before it was published");
+              }
+              return m.body();
+            }));
+      }
+      return Future.all(all);
+    }).compose(done -> vertx.eventBus().<com.fasterxml.jackson.databind.node.ObjectNode>request(
+        Addresses.LOG_QUERY, new BusApi.Query(BusApi.Query.Kind.LOG, null, 1, 1000), OPTS))
+        .onComplete(ctx.succeeding(log -> ctx.verify(() -> {
+          assertEquals(List.of(), problems);
+          com.fasterxml.jackson.databind.JsonNode entries = log.body().get("entries");
+          assertEquals(40, entries.size());
+          assertEquals(40, published.size());
+          for (int i = 0; i < 40; i++) {
+            assertEquals(i + 1, published.get(i).index());
+            assertEquals(entries.get(i).toString(), raftsimple.bus.EntryJson.of(published.get(i)).toString());
+          }
+          ctx.completeNow();
+        })));
+  }
 }
