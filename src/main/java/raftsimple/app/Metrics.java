@@ -1,5 +1,6 @@
 package raftsimple.app;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -9,6 +10,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import raftsimple.build.BuildInfo;
 
 /**
  * Vert.x metrics on a Prometheus registry: Vert.x reports its own meters (HTTP server and client,
@@ -18,8 +20,15 @@ import io.vertx.micrometer.backends.BackendRegistries;
 public final class Metrics {
   private Metrics() {}
 
+  /** A registry holding {@code raftsimple_build_info{version,commit}} = 1 from the start. */
   public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    BuildInfo build = BuildInfo.current();
+    Gauge.builder("raftsimple_build_info", () -> 1)
+        .description("The version and git commit this node runs (always 1)")
+        .tags("version", build.version(), "commit", build.commit())
+        .register(registry);
+    return registry;
   }
 
   /** A builder for a Vert.x that reports to {@code registry}; {@code options} gain metrics. */

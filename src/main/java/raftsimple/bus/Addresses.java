@@ -58,6 +58,13 @@ public final class Addresses {
   /** Log → state machine. Body {@link BusApi.Restore}; reply the applied index (Long). */
   public static final String SM_RESTORE = "raftsimple.sm.restore";
 
+  /**
+   * Ingress → log. Body {@link BusApi.SnapshotNow}; reply {@link BusApi.SnapshotReady}: a durable
+   * snapshot covering what this node had applied when asked (GET /snapshot); fails 503 when none
+   * can be taken now.
+   */
+  public static final String LOG_SNAPSHOT = "raftsimple.log.snapshot";
+
   /** Ingress → log. Body {@link BusApi.MembershipChange}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_MEMBERSHIP = "raftsimple.log.membership";
 

@@ -2,7 +2,6 @@ package raftsimple.ingress;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -75,8 +74,7 @@ final class EntriesRoutes {
     }
     Payloads.Payload payload;
     try {
-      Buffer body = ctx.body().buffer();
-      payload = Payloads.parse(body == null ? new byte[0] : body.getBytes());
+      payload = Payloads.parse(RawBody.of(ctx).getBytes());
     } catch (Payloads.BadPayload e) {
       return Future.succeededFuture(Errors.badRequest(e.getMessage()));
     }

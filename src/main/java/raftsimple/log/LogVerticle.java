@@ -161,6 +161,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     bus.<BusApi.MembershipChange>localConsumer(Addresses.LOG_MEMBERSHIP, this::onMembership);
     bus.<BusApi.ReadBarrier>localConsumer(Addresses.LOG_READ_BARRIER, this::onReadBarrier);
     bus.<BusApi.Query>localConsumer(Addresses.LOG_QUERY, this::onQuery);
+    bus.<BusApi.SnapshotNow>localConsumer(Addresses.LOG_SNAPSHOT, m -> snapshots.onSnapshotNow(m));
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
   }
 
