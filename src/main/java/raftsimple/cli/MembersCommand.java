@@ -66,8 +66,8 @@ final class MembersCommand extends CtlCommand {
   }
 
   @Command(name = "promote", mixinStandardHelpOptions = true,
-      description = "Makes the read-only member ID a voter (it is a learner until it has caught "
-          + "up). A member that already votes is left as it is.")
+      description = "Makes the read-only member ID a voter. A member that already votes, or is "
+          + "joining as one (a learner), is left as it is.")
   static final class Promote extends CtlCommand {
     @Parameters(index = "0", paramLabel = "ID") String id;
 
