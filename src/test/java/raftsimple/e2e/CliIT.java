@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class CliIT {
   @RegisterExtension final E2e e2e = new E2e();
+  /** Entries written by 8 concurrent clients before the backup. */
+  static final int LOAD_ENTRIES = 400;
 
   /** One run of the CLI: status, stdout, stderr. */
   record Run(List<String> args, int status, String out, String err) {
@@ -54,14 +55,27 @@ class CliIT {
   private final List<String> common = new ArrayList<>();
   private int runs;
 
-  /** Runs deploy/raftsimplectl with the cluster's CA and n1..n3 as endpoints, then {@code args}. */
-  private Run ctl(String... args) throws IOException, InterruptedException {
+  /**
+   * Runs raftsimplectl with the cluster's CA and n1..n3 as endpoints, then {@code args}: in this
+   * JVM ({@code Ctl.run}, the same code as the jar's, a JVM start less per command), except where
+   * {@link #process} runs the wrapper script itself.
+   */
+  private Run ctl(String... args) {
     List<String> all = new ArrayList<>(common);
     all.addAll(List.of(args));
-    return raw(all);
+    return inProcess(all);
   }
 
-  private Run raw(List<String> args) throws IOException, InterruptedException {
+  private Run inProcess(List<String> args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int status = raftsimple.cli.Ctl.run(args.toArray(new String[0]), new java.io.PrintWriter(out),
+        new java.io.PrintWriter(err), Map.of());
+    return new Run(args, status, out.toString(), err.toString());
+  }
+
+  /** Runs deploy/raftsimplectl {@code args} as a process (no common options). */
+  private Run process(List<String> args) throws IOException, InterruptedException {
     Path out = e2e.dir().resolve("ctl-" + (++runs) + ".out");
     Path err = e2e.dir().resolve("ctl-" + runs + ".err");
     List<String> command = new ArrayList<>(List.of("bash",
@@ -81,13 +95,13 @@ class CliIT {
         Files.readString(err, StandardCharsets.UTF_8));
   }
 
-  private Run ok(String... args) throws IOException, InterruptedException {
+  private Run ok(String... args) {
     Run r = ctl(args);
     assertEquals(0, r.status(), r.toString());
     return r;
   }
 
-  private Run fails(int status, String... args) throws IOException, InterruptedException {
+  private Run fails(int status, String... args) {
     Run r = ctl(args);
     assertEquals(status, r.status(), r.toString());
     return r;
@@ -108,20 +122,25 @@ class CliIT {
       common.addAll(List.of("--cacert", ca.toString(), "--endpoints", url(1) + "," + url(2) + "," + url(3)));
       Api api = new Api(Tls.trusting(ca));
 
-      Run version = raw(List.of("--version"));
-      assertEquals(0, version.status(), version.toString());
-      assertTrue(version.out().startsWith("raftsimplectl "), version.toString());
-      assertTrue(raw(List.of("put", "--help")).out().contains("hash-chained log"), "help says what raftsimple is");
-
+      Phases phases = new Phases("CliIT");
+      phases.mark("start 3");
+      theWrapperScript();
+      phases.mark("wrapper");
       writesAndReads();
       theLog(api);
       statusAndFailover();
+      phases.mark("writes, reads, log, status");
       verification();
-      membership(api);
+      phases.mark("verify");
+      membership();
+      phases.mark("membership, join 4");
       backupAndRestore(api);
+      phases.mark("backup and restore");
 
       String stopped = sh.ok("stop", "4");
       assertTrue(stopped.contains("n1: stopped, exit status 0"), stopped);
+      phases.mark("stop");
+      System.out.println(phases);
       passed = true;
     } finally {
       List<String> killed = sh.killLeftovers();
@@ -131,10 +150,27 @@ class CliIT {
     }
   }
 
+  /** deploy/raftsimplectl as a process: its exit statuses, --version, --help and a write. */
+  private void theWrapperScript() throws Exception {
+    Run version = process(List.of("--version"));
+    assertEquals(0, version.status(), version.toString());
+    assertTrue(version.out().startsWith("raftsimplectl "), version.toString());
+    Run help = process(List.of("put", "--help"));
+    assertEquals(0, help.status(), help.toString());
+    assertTrue(help.out().contains("hash-chained log"), "help says what raftsimple is: " + help);
+    List<String> put = new ArrayList<>(common);
+    put.addAll(List.of("put", "color", "blue"));
+    Run written = process(put);
+    assertEquals(0, written.status(), written.toString());
+    assertEquals("committed", written.json().get("status").asText(), written.toString());
+    assertEquals(2, process(List.of("frobnicate")).status());
+    int dead = Ports.free(1)[0];
+    Run none = process(List.of("--cacert", ca.toString(), "--endpoints", "https://127.0.0.1:" + dead, "head"));
+    assertEquals(3, none.status(), none.toString());
+    assertTrue(none.err().contains("no endpoint reachable: https://127.0.0.1:" + dead), none.toString());
+  }
+
   private void writesAndReads() throws Exception {
-    JsonNode put = ok("put", "color", "blue").json();
-    assertEquals("committed", put.get("status").asText(), put.toString());
-    assertTrue(put.get("index").asLong() >= 1, put.toString());
     assertEquals("blue\n", ok("get", "color", "--linearizable").out());
     ok("put", "n", "42");
     JsonNode n = ok("get", "n", "--json").json();
@@ -183,13 +219,10 @@ class CliIT {
     int dead = Ports.free(1)[0];
     List<String> failover = List.of("--cacert", ca.toString(), "--endpoints",
         "https://127.0.0.1:" + dead + "," + url(2), "head");
-    Run moved = raw(failover);
+    Run moved = inProcess(failover);
     assertEquals(0, moved.status(), moved.toString());
     assertEquals("n2", moved.json().get("nodeId").asText(), moved.toString());
-    Run none = raw(List.of("--cacert", ca.toString(), "--endpoints", "https://127.0.0.1:" + dead, "head"));
-    assertEquals(3, none.status(), none.toString());
-    assertTrue(none.err().contains("no endpoint reachable: https://127.0.0.1:" + dead), none.toString());
-    Run untrusted = raw(List.of("--endpoints", url(1), "head"));
+    Run untrusted = inProcess(List.of("--endpoints", url(1), "head"));
     assertEquals(3, untrusted.status(), "without the CA the TLS handshake fails: " + untrusted);
     assertTrue(untrusted.err().contains("TLS handshake failed"), untrusted.toString());
   }
@@ -235,7 +268,7 @@ class CliIT {
    * members add/promote/remove with n1's certificate (and refused without one); a node joined by
    * the script serves what was committed as soon as the script says it joined.
    */
-  private void membership(Api api) throws Exception {
+  private void membership() throws Exception {
     Path certs = sh.runDir.resolve("certs");
     Run forbidden = fails(1, "members", "add", "n5", url(5), "--read-only");
     assertTrue(forbidden.err().contains("403 FORBIDDEN"), forbidden.toString());
@@ -252,7 +285,7 @@ class CliIT {
 
     String joined = sh.ok("join", "4", "read-only");
     assertTrue(joined.contains("n4: joined as read-only and ready"), joined);
-    Run read = raw(List.of("--cacert", ca.toString(), "--endpoints", url(4), "get", "color"));
+    Run read = inProcess(List.of("--cacert", ca.toString(), "--endpoints", url(4), "get", "color"));
     assertEquals("green\n", read.out(), "read at once from the node that just joined: " + read);
   }
 
@@ -277,13 +310,26 @@ class CliIT {
    * certificates, and checks that node's head, state and chain.
    */
   private void backupAndRestore(Api api) throws Exception {
-    Map<String, String> written = new LinkedHashMap<>();
-    for (int i = 0; i < 300; i++) {
-      String key = "load-" + i;
-      String payload = "{\"op\":\"put\",\"key\":\"" + key + "\",\"value\":" + (i * 7) + "}";
-      Api.Resp r = api.submit(URI.create(url(1 + i % 3)), payload);
-      assertEquals(201, r.status(), r.toString());
-      written.put(key, Integer.toString(i * 7));
+    Map<String, String> written = new java.util.concurrent.ConcurrentSkipListMap<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < LOAD_ENTRIES; i++) {
+        int n = i;
+        done.add(pool.submit(() -> {
+          String key = "load-" + n;
+          String payload = "{\"op\":\"put\",\"key\":\"" + key + "\",\"value\":" + (n * 7) + "}";
+          Api.Resp r = api.submit(URI.create(url(1 + n % 3)), payload);
+          assertEquals(201, r.status(), r.toString());
+          written.put(key, Integer.toString(n * 7));
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
     }
     JsonNode before = ok("head").json();
 
