@@ -1,7 +1,7 @@
 package raftsimple.bus;
 
 /**
- * Every event-bus address a node uses, in one place (STYLE rule 12). All of them are registered with
+ * Every event-bus address a node uses, in one place. All of them are registered with
  * {@code localConsumer}: with the clustered event bus (transport "eventbus") a plain consumer would
  * make the address cluster-wide and a message meant for this node's log verticle could reach another
  * node's. Payloads are the immutable records in this package and {@code core.msg}; they cross the
