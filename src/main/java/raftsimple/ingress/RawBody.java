@@ -37,6 +37,13 @@ final class RawBody implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     ctx.put(IngressVerticle.BODY_LIMIT_KEY, limitBytes);
     HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      // The router pauses a request until a handler reads it; ended here means a handler before
+      // this one let the body go: a wiring bug, not the client's fault.
+      ctx.fail(new IllegalStateException("RawBody ran after the request ended; it must be the "
+          + "route's first body-reading handler"));
+      return;
+    }
     long declared = declaredLength(request);
     if (declared > limitBytes) {
       ctx.fail(413);

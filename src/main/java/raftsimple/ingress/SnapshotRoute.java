@@ -67,8 +67,13 @@ final class SnapshotRoute {
             + "-" + ready.length() + ".snap\"")
         .putHeader(LENGTH_HEADER, Long.toString(ready.length()))
         .putHeader(HEAD_HEADER, ready.head());
-    file.pipeTo(response).onFailure(e -> LOG.log(Level.INFO, "streaming snapshot " + ready.file()
-        + " to " + ctx.request().remoteAddress() + " ended early: " + e));
+    file.pipeTo(response).onComplete(ar -> {
+      file.close(); // the pipe ends the response, not the file; a client that left must not leak it
+      if (ar.failed()) {
+        LOG.log(Level.INFO, "streaming snapshot " + ready.file() + " to "
+            + ctx.request().remoteAddress() + " ended early: " + ar.cause());
+      }
+    });
     return null;
   }
 }
