@@ -74,6 +74,10 @@ final class SnapshotCommand extends CtlCommand {
       if (Files.exists(file)) {
         throw CtlException.usage(file + " already exists; choose another name or remove it");
       }
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw CtlException.usage("no directory " + parent + " to save " + file.getFileName() + " in");
+      }
       Path part = file.resolveSibling(file.getFileName() + ".part");
       ClusterClient.Response<InputStream> r = client().stream("/snapshot", TAKE_TIMEOUT);
       if (r.status() != 200) {
