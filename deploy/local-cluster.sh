@@ -14,7 +14,7 @@
 #   TRANSPORT=https      or eventbus: peers talk over the clustered event bus; node K's cluster
 #                        manager binds EB_BASE_PORT+K-1 (EB_BASE_PORT=5701)
 #   JAR=target/raftsimple.jar   built with mvn if missing
-#   START_TIMEOUT=30     seconds to wait for every node's /health
+#   START_TIMEOUT=30     seconds to wait for every node's /health (join: for the new node's /ready)
 #
 # start: generates certs (deploy/gen-certs.sh) and configs unless present, starts each node in
 # the background and waits until all answer /health. stop: SIGTERM, waits, reports each exit
@@ -199,13 +199,15 @@ JSON
   rm -rf "$RUN_DIR/data/n$k"
   : >"$RUN_DIR/n$k.pid"
   launch "$k"
+  # Joined means serving: /ready (caught up and applied), not just /health (process up), so that a
+  # read right after this script returns sees what the cluster had committed.
   local deadline=$((SECONDS + START_TIMEOUT))
-  until node_curl "$k" /health >/dev/null 2>&1; do
+  until node_curl "$k" /ready >/dev/null 2>&1; do
     running "$k" || { echo "n$k exited; log tail:" >&2; tail -n 20 "$RUN_DIR/n$k.log" >&2; return 1; }
-    ((SECONDS < deadline)) || { echo "n$k: no /health within ${START_TIMEOUT}s" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "n$k: not /ready within ${START_TIMEOUT}s; see $RUN_DIR/n$k.log" >&2; return 1; }
     sleep 0.2
   done
-  echo "n$k: joined as $role; watch it: $0 status $k  or  GET $(url_of 1)/cluster"
+  echo "n$k: joined as $role and ready; watch it: $0 status $k  or  GET $(url_of 1)/cluster"
 }
 
 # remove K: a membership change needs a certificate signed by the cluster CA (mutual TLS).

@@ -23,7 +23,7 @@ public final class Components {
 
   /**
    * One component: a name for logs, a factory (called once per deployment) and its options.
-   * Storage runs on a worker (STYLE rule 11): give that component {@code ThreadingModel.WORKER}.
+   * Storage runs on a worker (disk I/O never on an event loop): give that component {@code ThreadingModel.WORKER}.
    */
   public record Component(String name, Supplier<? extends Deployable> factory,
       DeploymentOptions options) {

@@ -1,5 +1,7 @@
 package raftsimple.app;
 
+import java.net.BindException;
+import java.util.Locale;
 import raftsimple.config.ConfigException;
 import raftsimple.log.JoinFailedException;
 import raftsimple.log.ReplayFailedException;
@@ -14,6 +16,7 @@ import raftsimple.storage.WalCorruptException;
  *   <li>2: bad config (key, variable or file named), or a {@link FatalStartupException} with code
  *       2 (corrupt storage); any other FatalStartupException: its own code;
  *   <li>3: a node with {@code join} could not join (cluster unreachable, refused, or not raftsimple);
+ *   <li>4: the client port cannot be bound (already in use, or not an address of this host);
  *   <li>11: Vert.x itself could not start (e.g. the cluster manager cannot bind);
  *   <li>15: a component failed to start for another reason (e.g. the port is in use).
  * </ul>
@@ -22,17 +25,38 @@ final class Exits {
   static final int CONFIG = 2;
   /** A node with {@code join} could not be added to the cluster. */
   static final int JOIN = 3;
+  /** The node's {@code host:port} cannot be listened on. */
+  static final int ADDRESS_IN_USE = 4;
 
   private Exits() {}
+
+  /** Whether {@code t} (may be null) is, or was caused by, a failure to bind a port. */
+  static boolean isBindFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   static int configError(ConfigException e) {
     System.err.println("raftsimple: config error: " + e.getMessage());
     return CONFIG;
   }
 
-  /** Maps a non-zero launcher status and the recorded failure (may be null) to the exit status. */
-  static int startFailure(int launcherCode, Throwable cause) {
+  /**
+   * Maps a non-zero launcher status and the recorded failure (may be null) to the exit status;
+   * {@code address} ({@code host:port}) names what a bind failure could not listen on.
+   */
+  static int startFailure(int launcherCode, Throwable cause, String address) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        String why = t.getMessage() == null ? "cannot bind" : t.getMessage();
+        System.err.println("raftsimple: cannot listen on " + address + ": "
+            + why.toLowerCase(Locale.ROOT));
+        return ADDRESS_IN_USE;
+      }
       if (t instanceof FatalStartupException) {
         FatalStartupException fatal = (FatalStartupException) t;
         System.err.println("raftsimple: failed to start: " + fatal.getMessage());

@@ -1,6 +1,7 @@
 package raftsimple.app;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,6 +14,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.lang.management.ManagementFactory;
 import java.util.Set;
+import raftsimple.build.BuildInfo;
 
 /**
  * Vert.x metrics on a Prometheus registry: Vert.x reports its own meters (HTTP server and client,
@@ -48,6 +50,11 @@ public final class Metrics {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(MeterFilter.deny(id -> DENIED.contains(id.getName())));
     registerProcessCpu(registry);
+    BuildInfo build = BuildInfo.current();
+    Gauge.builder("raftsimple_build_info", () -> 1)
+        .description("The version and git commit this node runs (always 1)")
+        .tags("version", build.version(), "commit", build.commit())
+        .register(registry);
     return registry;
   }
 

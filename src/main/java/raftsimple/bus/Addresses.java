@@ -1,7 +1,7 @@
 package raftsimple.bus;
 
 /**
- * Every event-bus address a node uses, in one place (STYLE rule 12). All of them are registered with
+ * Every event-bus address a node uses, in one place. All of them are registered with
  * {@code localConsumer}: with the clustered event bus (transport "eventbus") a plain consumer would
  * make the address cluster-wide and a message meant for this node's log verticle could reach another
  * node's. Payloads are the immutable records in this package and {@code core.msg}; they cross the
@@ -57,6 +57,13 @@ public final class Addresses {
 
   /** Log → state machine. Body {@link BusApi.Restore}; reply the applied index (Long). */
   public static final String SM_RESTORE = "raftsimple.sm.restore";
+
+  /**
+   * Ingress → log. Body {@link BusApi.SnapshotNow}; reply {@link BusApi.SnapshotReady}: a durable
+   * snapshot covering what this node had applied when asked (GET /snapshot); fails 503 when none
+   * can be taken now.
+   */
+  public static final String LOG_SNAPSHOT = "raftsimple.log.snapshot";
 
   /** Ingress → log. Body {@link BusApi.MembershipChange}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_MEMBERSHIP = "raftsimple.log.membership";

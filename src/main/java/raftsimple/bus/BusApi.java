@@ -103,6 +103,12 @@ public final class BusApi {
   /** Log → state machine: replace the state with snapshot {@code data}; reply the applied index. */
   public record Restore(byte[] data) {}
 
+  /** Asks the log verticle for a snapshot of what it has applied (GET /snapshot). */
+  public record SnapshotNow() {}
+
+  /** A durable snapshot file of the first {@code length} entries, ending at {@code head} (hex). */
+  public record SnapshotReady(long length, String head, String file) {}
+
   /** Log → ingress/transport: the current members, after every change (and once at start). */
   public record Members(long version, java.util.List<raftsimple.core.Membership.Member> members) {}
 

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A client's entry as its origin node created it (seed 12c): not yet placed in the log.
+ * A client's entry as its origin node created it: not yet placed in the log.
  *
  * <p>Invariant: {@code txid == Hashing.txid(ts, origin, payload)}; {@link #create} establishes it and
  * {@link #verify} re-checks it for entries that arrive from peers or disk. {@code payload} is the

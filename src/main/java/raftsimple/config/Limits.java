@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The config keys of {@link NodeConfig.Limits}, read from the record itself: a component added to
  * the record becomes a key (with its default and the range of its Java type) without touching the
- * parser. Every limit must be positive (STYLE rule 8).
+ * parser. Every limit must be positive: nothing is unbounded.
  */
 final class Limits {
 

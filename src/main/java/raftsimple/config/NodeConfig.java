@@ -8,7 +8,7 @@ import java.util.Objects;
  * A node's configuration, parsed and validated once at start by {@link ConfigParser} (CONTRACT
  * "Node configuration"; every key is documented in docs/CONFIG.md). Immutable; paths are absolute
  * when the record comes from the parser. Durations end in {@code Ms}, sizes in
- * {@code Bytes}, limits in {@code Max} (STYLE rule 8).
+ * {@code Bytes}, limits in {@code Max}.
  *
  * @param peers the other initial voting members (never this node)
  * @param join URL of an existing member to join through, or null

@@ -7,7 +7,7 @@ import raftsimple.statemachine.StateMachine;
 /**
  * Validation of the pluggable parts named by class: {@code transport} and {@code stateMachine}.
  * Classes are resolved now, at start, so a typo stops the node with exit 2 instead of failing on
- * first use (STYLE rule 15).
+ * first use.
  */
 final class PluginRules {
   static final String HTTPS = "https";

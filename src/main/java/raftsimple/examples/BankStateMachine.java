@@ -134,7 +134,7 @@ public final class BankStateMachine implements StateMachine {
     ObjectNode result = JSON.createObjectNode();
     result.set("from", accountResult(from, fromAfter));
     result.set("to", accountResult(to, toAfter));
-    // Never iterate a two-entry Map.of: its order varies between JVM runs (STYLE rule 9).
+    // Never iterate a two-entry Map.of: its order varies between JVM runs, and replicas must agree.
     TreeMap<String, Long> writes = new TreeMap<>(Map.of(from, fromAfter, to, toAfter));
     return new Plan(writes, result);
   }

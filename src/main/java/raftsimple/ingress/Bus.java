@@ -7,7 +7,7 @@ import io.vertx.core.eventbus.Message;
 import raftsimple.bus.Addresses;
 
 /**
- * Requests to the node's other verticles, always with an explicit send timeout (STYLE rule 13), and
+ * Requests to the node's other verticles, always with an explicit send timeout (never the 30 s default), and
  * with the reply's type checked: a reply of another type is a programmer error and fails the future
  * with {@link IllegalStateException} (500 {@code INTERNAL}, logged by {@link Errors}).
  */

@@ -2,7 +2,6 @@ package raftsimple.ingress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -48,8 +47,7 @@ final class ClusterRoutes {
   private Future<Reply> addMember(RoutingContext ctx) {
     JsonNode body;
     try {
-      Buffer b = ctx.body().buffer();
-      body = Payloads.parse(b == null ? new byte[0] : b.getBytes()).tree();
+      body = Payloads.parse(RawBody.of(ctx).getBytes()).tree();
     } catch (Payloads.BadPayload e) {
       return Future.succeededFuture(Errors.badRequest(e.getMessage()));
     }

@@ -2,7 +2,6 @@ package raftsimple.ingress;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -25,7 +24,7 @@ import raftsimple.statemachine.Verdict;
  * (400); the body must be one JSON value that is not a system entry (400); a keyed request is
  * checked against requests in flight here ({@link IdempotencyGate}) and then against the replicated
  * table ({@code SM_IDEMPOTENCY}), whose body hash is SHA-256 of the canonical payload bytes; the
- * state machine validates the payload (409, seed 12a/12b); the log verticle proposes it and answers
+ * state machine validates the payload (409 when it refuses); the log verticle proposes it and answers
  * once it is committed or has definitively failed ({@link Outcomes}).
  *
  * <p>The gate and the table cover a retry that arrives while the first attempt is in flight here,
@@ -75,8 +74,7 @@ final class EntriesRoutes {
     }
     Payloads.Payload payload;
     try {
-      Buffer body = ctx.body().buffer();
-      payload = Payloads.parse(body == null ? new byte[0] : body.getBytes());
+      payload = Payloads.parse(RawBody.of(ctx).getBytes());
     } catch (Payloads.BadPayload e) {
       return Future.succeededFuture(Errors.badRequest(e.getMessage()));
     }
@@ -134,7 +132,7 @@ final class EntriesRoutes {
   }
 
   private Future<Reply> propose(Payloads.Payload payload, String key) {
-    // The ingress's wall clock feeds only the txid (STYLE rule 3, hazard H8).
+    // The ingress's wall clock feeds only the txid (the core never reads a clock; hazard H8).
     Submit submit = new Submit(payload.canonical(), key, System.currentTimeMillis());
     return bus.request(Addresses.LOG_SUBMIT, submit, timeoutMs() + SUBMIT_MARGIN_MS, SubmitOutcome.class)
         .compose(outcome -> Outcomes.isReadOnlyRefusal(outcome)

@@ -28,9 +28,11 @@ import raftsimple.config.NodeConfig;
  *
  * <p>Routes live in small classes ({@link EntriesRoutes}, {@link ReadRoutes}, {@link
  * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}, {@link WatchRoute}, {@link UiRoutes});
- * every error body is built by {@link Errors}. Bodies are read only on the routes that take one, each with its limit: the client limit
- * {@code limits.bodyBytesMax} (413 {@code TOO_LARGE} above), or {@link PeerRoute#BODY_BYTES_MAX}
- * under {@code /peer/}.
+ * every error body is built by {@link Errors}. Bodies are read only on the routes that take one,
+ * each with its limit: the client limit {@code limits.bodyBytesMax} (413 {@code TOO_LARGE} above;
+ * read by {@link RawBody}, whatever the Content-Type), or {@link PeerRoute#BODY_BYTES_MAX} under
+ * {@code /peer/}. {@link VersionRoute} and {@link SnapshotRoute} serve {@code /version} and
+ * {@code /snapshot}.
  */
 public final class IngressVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(IngressVerticle.class.getName());
@@ -112,12 +114,15 @@ public final class IngressVerticle extends VerticleBase {
     Bus bus = new Bus(vertx.eventBus());
     WritableMembers writable = new WritableMembers(config, bus);
     IdempotencyGate gate = new IdempotencyGate(Math.max(1, config.limits().pendingEntriesMax()));
-    Handler<RoutingContext> clientBody = bodyHandler(config.limits().bodyBytesMax());
+    // JSON bodies are read raw, whatever their Content-Type (RawBody says why not BodyHandler).
+    Handler<RoutingContext> clientBody = new RawBody(config.limits().bodyBytesMax());
 
     new EntriesRoutes(config, bus, writable, gate).mount(routes, clientBody);
     new ReadRoutes(config, bus).mount(routes);
     new ClusterRoutes(config, bus).mount(routes, clientBody);
     new StatusRoutes(config, bus, registry).mount(routes);
+    new VersionRoute(config).mount(routes);
+    new SnapshotRoute(config, bus).mount(routes);
     new PeerRoute(config, bus).mount(routes, bodyHandler(PeerRoute.BODY_BYTES_MAX));
     new WatchRoute(config, bus, new WatchFeed(vertx, watchLimits, registry)).mount(routes);
     new UiRoutes().mount(routes);

@@ -81,7 +81,7 @@ final class Outcomes {
     return Errors.reply(503, code, orDefault(o.reason(), "the node refused the entry"));
   }
 
-  /** 409 for a state machine's refusal at validation (seed 12b): nothing was logged, no txid. */
+  /** 409 for a state machine's refusal at validation: nothing was logged, no txid. */
   static Reply invalid(String reason) {
     return Errors.reply(409, "REJECTED", orDefault(reason, "the state machine rejected the entry"));
   }

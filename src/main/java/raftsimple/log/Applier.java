@@ -16,8 +16,7 @@ import raftsimple.bus.BusApi;
 import raftsimple.chain.LogEntry;
 
 /**
- * Feeds durable committed entries to the state-machine verticle in log order (seed 18 "process the
- * entry"), one batch in flight at a time so that batches form under load, and hands each entry's
+ * Feeds durable committed entries to the state-machine verticle in log order, one batch in flight at a time so that batches form under load, and hands each entry's
  * outcome to {@code onOutcome}. A failing state machine stops the node: replicas that skip an entry
  * would diverge.
  *

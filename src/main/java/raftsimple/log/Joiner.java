@@ -16,7 +16,7 @@ import raftsimple.core.Membership;
 import raftsimple.statemachine.Json;
 
 /**
- * Seed 6: a node started with {@code join} and an empty data dir asks an existing member to add it
+ * A node started with {@code join} and an empty data dir asks an existing member to add it
  * ({@code POST /cluster/members}, committed through the log) and starts from the membership it is
  * given. Tries each candidate URL in turn, for up to {@link #DEADLINE_MS}, so a cluster still
  * starting is waited for; a refusal (4xx other than 503) ends it at once with the cluster's reason.

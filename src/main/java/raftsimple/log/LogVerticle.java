@@ -36,7 +36,7 @@ import raftsimple.storage.SnapshotStore;
  * The log / hash-chain verticle: owns the protocol core ({@link Node}) and drives it from the event
  * bus and a timer, confined to one event loop. Inputs: client submits, membership changes and read
  * barriers from the ingress, peer messages from the transport, and a periodic tick with the
- * monotonic clock (the head timeout of seed 16a is one of the core's deadlines, checked on every
+ * monotonic clock (the head timeout is one of the core's deadlines, checked on every
  * tick). Outputs go through {@link WriteGate}: records to the write-ahead log on a single storage
  * worker, then messages to the transport, committed entries to the state machine, answers to
  * clients. {@link Snapshots} takes, serves and installs snapshots; {@link Joiner} joins a cluster.
@@ -161,6 +161,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     bus.<BusApi.MembershipChange>localConsumer(Addresses.LOG_MEMBERSHIP, this::onMembership);
     bus.<BusApi.ReadBarrier>localConsumer(Addresses.LOG_READ_BARRIER, this::onReadBarrier);
     bus.<BusApi.Query>localConsumer(Addresses.LOG_QUERY, this::onQuery);
+    bus.<BusApi.SnapshotNow>localConsumer(Addresses.LOG_SNAPSHOT, m -> snapshots.onSnapshotNow(m));
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
   }
 
@@ -181,7 +182,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
-  /** Runs one input through the core; a failed invariant stops the node (STYLE rule 7). */
+  /** Runs one input through the core; a failed invariant stops the node: it is a bug, never to limp on. */
   @Override
   public void step(Input in) {
     Effects fx;

@@ -109,7 +109,67 @@ final class Snapshots {
     }
   }
 
+  /** Requests for a snapshot now (GET /snapshot), answered when the one being taken is durable. */
+  private final java.util.List<io.vertx.core.Promise<BusApi.SnapshotReady>> onDemand =
+      new java.util.ArrayList<>();
+
+  /**
+   * {@code LOG_SNAPSHOT} (GET /snapshot): a durable snapshot of everything applied when asked. If
+   * one is being taken, the request waits for it; else the applier is paused (only until the state
+   * machine has captured its state), and the newest snapshot file is answered when it is at the
+   * applied index, or one is taken there.
+   */
+  void onSnapshotNow(io.vertx.core.eventbus.Message<BusApi.SnapshotNow> m) {
+    io.vertx.core.Promise<BusApi.SnapshotReady> p = io.vertx.core.Promise.promise();
+    p.future().onSuccess(m::reply).onFailure(e -> m.fail(503, "no snapshot can be taken now: "
+        + e.getMessage()));
+    onDemand.add(p);
+    if (taking) {
+      return;
+    }
+    taking = true;
+    Applier applier = host.applier();
+    applier.pause(() -> worker.executeBlocking(store::lengths, true).onComplete(ar -> {
+      long at = applier.appliedIndex();
+      java.util.List<Long> lengths = ar.succeeded() ? ar.result() : java.util.List.of();
+      if (ar.succeeded() && !lengths.isEmpty() && lengths.get(lengths.size() - 1) == at) {
+        applier.resume();
+        taking = false;
+        answerOnDemand(at, store.directory().resolve(SnapshotStore.name(at)), null);
+      } else if (ar.failed() || !host.node().log().isBoundary(at)) {
+        applier.resume();
+        taking = false;
+        answerOnDemand(at, null, ar.failed() ? ar.cause()
+            : new IllegalStateException("the applied index " + at + " ends no batch; try again"));
+      } else {
+        take(at, applier::resume);
+      }
+    }));
+  }
+
+  private void answerOnDemand(long length, java.nio.file.Path file, Throwable failure) {
+    Node node = host.node();
+    LogEntry last = node.log().get(length);
+    Hash head = last != null ? last.hash() : node.log().baseHash();
+    for (io.vertx.core.Promise<BusApi.SnapshotReady> p : onDemand) {
+      if (failure == null) {
+        p.complete(new BusApi.SnapshotReady(length, head.hex(), file.toString()));
+      } else {
+        p.fail(failure);
+      }
+    }
+    onDemand.clear();
+  }
+
   private void take(long length) {
+    take(length, () -> { });
+  }
+
+  /** A snapshot file written: its size of state and where it is. */
+  private record Written(int stateBytes, java.nio.file.Path file) {}
+
+  /** Takes a snapshot at {@code length}; {@code captured} runs once the state machine has it. */
+  private void take(long length, Runnable captured) {
     taking = true;
     long started = System.nanoTime();
     Node node = host.node();
@@ -119,19 +179,23 @@ final class Snapshots {
     // Sent before the applier's next batch, so the state machine captures exactly `length`.
     vertx.eventBus().<BusApi.SnapshotBytes>request(Addresses.SM_SNAPSHOT, new BusApi.TakeSnapshot(),
             Addresses.local(600_000))
+        .onComplete(ar -> captured.run())
         .compose(reply -> {
           BusApi.SnapshotBytes b = reply.body();
           if (b.appliedIndex() != length) {
             return Future.failedFuture("state machine snapshot is at " + b.appliedIndex() + ", not " + length);
           }
           return worker.executeBlocking(() -> {
-            store.write(length, head.toBytes(), MembershipJson.encode(membership), b.data());
+            java.nio.file.Path file =
+                store.write(length, head.toBytes(), MembershipJson.encode(membership), b.data());
             store.retain(2);
-            return b.data().length;
+            return new Written(b.data().length, file);
           }, true);
         })
         .onComplete(ar -> {
           taking = false;
+          answerOnDemand(length, ar.succeeded() ? ar.result().file() : null,
+              ar.failed() ? ar.cause() : null);
           if (ar.failed()) {
             LOG.log(Level.WARNING, "snapshot at {0} failed (will retry later): {1}", length,
                 String.valueOf(ar.cause()));
@@ -144,7 +208,7 @@ final class Snapshots {
           host.compactWal(length);
           takeTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           LOG.log(Level.INFO, "node {0}: snapshot at length {1} ({2} bytes of state) in {3} ms",
-              config.nodeId(), length, ar.result(), (System.nanoTime() - started) / 1_000_000);
+              config.nodeId(), length, ar.result().stateBytes(), (System.nanoTime() - started) / 1_000_000);
         });
   }
 

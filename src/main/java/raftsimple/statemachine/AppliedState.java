@@ -175,7 +175,7 @@ public final class AppliedState {
   }
 
   /**
-   * The ingress pre-check (seed 12a) against the current state; changes nothing. System payloads
+   * The ingress pre-check against the current state; changes nothing. System payloads
    * are refused here, since clients may not send them.
    */
   public Verdict validate(JsonNode payload) {

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 
 /**
- * The user's function that gives committed entries their meaning (seed 8). Chosen by the
+ * The user's function that gives committed entries their meaning. Chosen by the
  * {@code stateMachine} config key: {@code "kv"} or the fully qualified name of a public class with a
  * public no-argument constructor implementing this interface.
  *
  * <p>Contract for implementers:
  * <ul>
  *   <li>All methods are called from one thread, one at a time; no locking is needed.
- *   <li>{@link #validate} is a pre-check at ingress against the current state (seed 12a). It must not
+ *   <li>{@link #validate} is a pre-check at ingress against the current state. It must not
  *       change the state. Passing it is no promise: entries from other nodes may be applied first.
  *   <li>{@link #apply} is called for every committed entry, in log order, on every node. It must be
  *       deterministic: the same state and payload give the same new state and result on every node

@@ -6,8 +6,8 @@ import java.lang.reflect.Modifier;
 
 /**
  * Resolves the {@code stateMachine} config value to an instance, at start, so that a wrong class
- * name stops the node before it joins a cluster instead of on the first committed entry (STYLE rule
- * 15; the Ratis {@code HADOOP} lesson).
+ * name stops the node before it joins a cluster instead of on the first committed entry
+ * (Apache Ratis once named a factory class that no longer existed, found only when first used).
  */
 public final class StateMachines {
   private StateMachines() {}

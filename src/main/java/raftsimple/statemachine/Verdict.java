@@ -3,7 +3,7 @@ package raftsimple.statemachine;
 import java.util.Objects;
 
 /**
- * A state machine's answer to "may this entry be applied?" (seed 12a/12b). A refusal is a value,
+ * A state machine's answer to "may this entry be applied?" A refusal is a value,
  * not an exception: the client gets 409 {@code REJECTED} with {@link #reason()}.
  */
 public record Verdict(boolean accepted, String reason) {

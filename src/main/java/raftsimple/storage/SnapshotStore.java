@@ -205,7 +205,8 @@ public final class SnapshotStore {
     }
   }
 
-  private static String name(long length) {
+  /** The file name of the snapshot at {@code length} (also read by {@link SnapshotFile}). */
+  public static String name(long length) {
     return String.format("snap-%020d.snap", length);
   }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import raftsimple.config.ConfigException;
 
 class ExitsTest {
+  private static final String ADDRESS = "127.0.0.1:6969";
   private String stderr;
 
   private int capture(IntSupplier call) {
@@ -37,24 +38,32 @@ class ExitsTest {
   void fatalStartupExceptionIsFoundInTheCauseChain() {
     Throwable wrapped = new CompletionException(
         new IllegalStateException("log verticle", new FatalStartupException(2, "corrupt wal")));
-    assertEquals(2, capture(() -> Exits.startFailure(15, wrapped)));
+    assertEquals(2, capture(() -> Exits.startFailure(15, wrapped, ADDRESS)));
     assertEquals("raftsimple: failed to start: corrupt wal", stderr.strip());
-    assertEquals(7, capture(() -> Exits.startFailure(15, new FatalStartupException(7, "x"))));
+    assertEquals(7,
+        capture(() -> Exits.startFailure(15, new FatalStartupException(7, "x"), ADDRESS)));
   }
 
   @Test
   void configExceptionDuringDeploymentIsStatus2() {
     assertEquals(2, capture(() -> Exits.startFailure(15,
-        new RuntimeException(ConfigException.atKey("transport", "bad")))));
+        new RuntimeException(ConfigException.atKey("transport", "bad")), ADDRESS)));
     assertTrue(stderr.startsWith("raftsimple: config error: config key 'transport'"), stderr);
+  }
+
+  @Test
+  void aPortInUseIsOneLineNamingTheAddressAndStatus4() {
+    assertEquals(4, capture(() -> Exits.startFailure(15, new java.util.concurrent.CompletionException(
+        new java.net.BindException("Address already in use")), ADDRESS)));
+    assertEquals("raftsimple: cannot listen on 127.0.0.1:6969: address already in use", stderr.strip());
   }
 
   @Test
   void otherFailuresKeepTheLauncherStatus() {
     assertEquals(15, capture(() -> Exits.startFailure(15,
-        new java.net.BindException("Address already in use"))));
-    assertTrue(stderr.contains("Address already in use"), stderr);
-    assertEquals(11, capture(() -> Exits.startFailure(11, null)));
+        new IllegalStateException("port 80 needs root"), ADDRESS)));
+    assertTrue(stderr.contains("port 80 needs root"), stderr);
+    assertEquals(11, capture(() -> Exits.startFailure(11, null, ADDRESS)));
     assertTrue(stderr.contains("see the log above"), stderr);
   }
 

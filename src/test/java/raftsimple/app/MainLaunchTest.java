@@ -43,9 +43,8 @@ class MainLaunchTest {
     }
   }
 
-  private String[] args(JsonObject conf) {
-    conf.put("dataDir", dir.toString()).put("port", 0);
-    return new String[] {"-conf", conf.encode()};
+  private String confArgument(JsonObject conf) {
+    return conf.put("dataDir", dir.toString()).put("port", 0).encode();
   }
 
   private Components.Component failing(RuntimeException e) {
@@ -68,7 +67,7 @@ class MainLaunchTest {
   }
 
   private int start(JsonObject conf, Function<NodeResources, List<Components.Component>> c) {
-    app = Main.prepare(args(conf), c);
+    app = Main.prepare(confArgument(conf), c);
     return app.start();
   }
 

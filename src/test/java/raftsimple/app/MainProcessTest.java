@@ -1,11 +1,14 @@
 package raftsimple.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +89,36 @@ class MainProcessTest {
   }
 
   @Test
+  void versionExits0AndTouchesNothing() throws Exception {
+    String[] r = runToExit(Map.of(), "--version");
+    assertEquals("0", r[0], r[1]);
+    assertTrue(r[1].startsWith("raftsimple "), r[1]);
+    assertFalse(Files.exists(dir.resolve("data")), "--version must not create data/");
+  }
+
+  @Test
+  void anUnknownOptionExits2NamingItAndCreatesNothing() throws Exception {
+    String[] r = runToExit(Map.of(), "--version2");
+    assertEquals("2", r[0], r[1]);
+    assertTrue(r[1].contains("'--version2'"), r[1]);
+    String[] stray = runToExit(Map.of(), "run");
+    assertEquals("2", stray[0], stray[1]);
+    assertTrue(stray[1].contains("'run'"), stray[1]);
+    assertFalse(Files.exists(dir.resolve("data")), "a usage error must not create data/");
+  }
+
+  @Test
+  void aPortInUseExits4WithOneLineNamingTheAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      String[] r = runToExit(Map.of("RAFTSIMPLE_PORT", Integer.toString(port)));
+      assertEquals("4", r[0], r[1]);
+      assertTrue(r[1].contains("raftsimple: cannot listen on 127.0.0.1:" + port + ": address already in use"), r[1]);
+      assertFalse(r[1].contains("\tat "), "no stack trace: " + r[1]);
+    }
+  }
+
+  @Test
   void withoutConfItRunsTheDefaultNodeAndSigtermExits0() throws Exception {
     // Defaults, except an ephemeral port so that the test never collides with a real node.
     Process p = launch(Map.of("RAFTSIMPLE_PORT", "0"));
@@ -97,6 +130,7 @@ class MainProcessTest {
       log.append(line).append('\n');
     }
     assertTrue(line != null, "never started:\n" + log);
+    assertTrue(line.contains("version " + raftsimple.build.BuildInfo.current().describe()), line);
     assertTrue(Files.isRegularFile(dir.resolve("data/tls/node.crt")), "self-signed in ./data");
 
     p.toHandle().destroy(); // SIGTERM on Unix; Process.destroy would also close our streams

@@ -44,8 +44,7 @@ class MetricsDocTest {
   /** Documented families a plain single HTTPS-transport node does not register. */
   static final Set<String> CONDITIONAL = Set.of(
       "raftsimple_peer_messages_refused_total", // the eventbus transport
-      "raftsimple_eventbus_unexpected_members", // the eventbus transport
-      "raftsimple_build_info"); // GET /version and build info (issue 12, another branch)
+      "raftsimple_eventbus_unexpected_members"); // the eventbus transport
 
   @TempDir Path dir;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

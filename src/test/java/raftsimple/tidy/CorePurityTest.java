@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
- * STYLE rules 1–2: the protocol core ({@code core/**}) and the chain ({@code chain/**}) are pure
+ * The protocol core ({@code core/**}) and the chain ({@code chain/**}) are pure
  * functions of their inputs, so the simulator replays them bit for bit. No I/O, no threads, no
  * clocks, no global randomness, and methods of at most {@value #METHOD_LINES_MAX} lines.
  */

@@ -37,7 +37,7 @@ import raftsimple.chain.Hash;
 import raftsimple.core.msg.Message;
 
 /**
- * What every peer transport must do (STYLE rule 19; docs/TRANSPORTS.md §1), run against each
+ * What every peer transport must do (docs/TRANSPORTS.md §1), run against each
  * transport by a near-empty subclass that names its {@link TransportFixture} (Ratis style). The
  * cluster starts once per class: n1..n3 running, n4 configured but down. The test plays the log
  * verticles: it sends {@code ReadQuery} messages on {@code PEER_OUT} (their {@code readRound} tags

@@ -20,7 +20,7 @@ import raftsimple.transport.WireCodec;
 import raftsimple.transport.WireFormatException;
 
 /**
- * Peer transport over HTTP(S) (seed 4): protocol messages from the log verticle
+ * Peer transport over HTTP(S): protocol messages from the log verticle
  * ({@link Addresses#PEER_OUT}) are batched per peer and POSTed to {@code <peer url>/peer/messages}
  * through a keep-alive connection pool, with mutual TLS when TLS is on. Inbound batches arrive on the
  * client port, where the ingress checks the client certificate and hands the body over on
