@@ -1,7 +1,6 @@
 package raftsimple.app;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,11 +49,14 @@ public final class Metrics {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(MeterFilter.deny(id -> DENIED.contains(id.getName())));
     registerProcessCpu(registry);
+    // An info metric on the Prometheus registry itself: Micrometer has no info type, and the
+    // Prometheus client drops a gauge's "_info" suffix (it would be exposed as raftsimple_build).
     BuildInfo build = BuildInfo.current();
-    Gauge.builder("raftsimple_build_info", () -> 1)
-        .description("The version and git commit this node runs (always 1)")
-        .tags("version", build.version(), "commit", build.commit())
-        .register(registry);
+    io.prometheus.metrics.core.metrics.Info.builder().name("raftsimple_build_info")
+        .help("The version and git commit this node runs (always 1)")
+        .labelNames("version", "commit")
+        .register(registry.getPrometheusRegistry())
+        .setLabelValues(build.version(), build.commit());
     return registry;
   }
 

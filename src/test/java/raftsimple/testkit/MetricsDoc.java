@@ -34,13 +34,7 @@ public final class MetricsDoc {
     Map<String, String> out = new LinkedHashMap<>();
     Matcher m = TYPE.matcher(scrape);
     while (m.find()) {
-      String name = m.group(1);
-      // The Prometheus client names the family of a gauge "x_info" just "x" in its TYPE line (an
-      // info metric); its samples, what a query uses, keep the full name.
-      if (scrape.contains("\n" + name + "_info{")) {
-        name += "_info";
-      }
-      out.put(name, m.group(2));
+      out.put(m.group(1), m.group(2));
     }
     return out;
   }
@@ -65,7 +59,9 @@ public final class MetricsDoc {
           && "histogram".equals(documented.get(name.substring(0, name.length() - 4)))) {
         continue; // Micrometer's max beside a documented histogram
       }
-      String want = documented.get(name);
+      // The Prometheus client names the family of a gauge "x_info" "x" in its TYPE line (an info
+      // metric); its samples keep the documented name.
+      String want = documented.containsKey(name) ? documented.get(name) : documented.get(name + "_info");
       if (want == null) {
         problems.add(name + " (" + type + ") is not documented in docs/METRICS.md");
       } else if (!want.equals(type)) {
