@@ -137,9 +137,19 @@ final class EntriesRoutes {
     // The ingress's wall clock feeds only the txid (STYLE rule 3, hazard H8).
     Submit submit = new Submit(payload.canonical(), key, System.currentTimeMillis());
     return bus.request(Addresses.LOG_SUBMIT, submit, timeoutMs() + SUBMIT_MARGIN_MS, SubmitOutcome.class)
-        .compose(outcome -> Outcomes.isReadOnlyRefusal(outcome)
-            ? writable.readOnlyReply(outcome.reason() == null ? "this node is read-only" : outcome.reason())
-            : Future.succeededFuture(Outcomes.reply(outcome)));
+        .compose(this::reply);
+  }
+
+  /** The client's reply; refusals that name the writable members ask the log for them. */
+  private Future<Reply> reply(SubmitOutcome outcome) {
+    if (Outcomes.isReadOnlyRefusal(outcome)) {
+      return writable.readOnlyReply(outcome.reason() == null ? "this node is read-only" : outcome.reason());
+    }
+    if (Outcomes.isRemovedRefusal(outcome)) {
+      return writable.removedReply(outcome.reason() == null
+          ? "this node was removed from the cluster" : outcome.reason());
+    }
+    return Future.succeededFuture(Outcomes.reply(outcome));
   }
 
   private long timeoutMs() {

@@ -114,7 +114,7 @@ public final class IngressVerticle extends VerticleBase {
 
     new EntriesRoutes(config, bus, writable, gate).mount(routes, clientBody);
     new ReadRoutes(config, bus).mount(routes);
-    new ClusterRoutes(config, bus).mount(routes, clientBody);
+    new ClusterRoutes(config, bus, writable).mount(routes, clientBody);
     new StatusRoutes(config, bus, registry).mount(routes);
     new PeerRoute(config, bus).mount(routes, bodyHandler(PeerRoute.BODY_BYTES_MAX));
 
