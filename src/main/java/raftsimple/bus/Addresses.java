@@ -50,13 +50,19 @@ public final class Addresses {
   public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
 
   /**
-   * Log → state machine. Body {@link BusApi.TakeSnapshot}; reply {@link BusApi.SnapshotBytes} (the
-   * state is captured at once, serialized off the event loop).
+   * Log → state machine. Body {@link BusApi.TakeSnapshot}; reply {@link BusApi.SnapshotCapture} (the
+   * state is captured at once; the log layer writes it off the event loop).
    */
   public static final String SM_SNAPSHOT = "raftsimple.sm.snapshot";
 
   /** Log → state machine. Body {@link BusApi.Restore}; reply the applied index (Long). */
   public static final String SM_RESTORE = "raftsimple.sm.restore";
+
+  /**
+   * Ingress → log. Body {@link BusApi.SnapshotFileQuery}; reply {@link BusApi.SnapshotFileInfo}, or a
+   * failure 404 with a JSON error body when this node holds no snapshot at that length (any more).
+   */
+  public static final String LOG_SNAPSHOT_FILE = "raftsimple.log.snapshot-file";
 
   /** Ingress → log. Body {@link BusApi.MembershipChange}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_MEMBERSHIP = "raftsimple.log.membership";

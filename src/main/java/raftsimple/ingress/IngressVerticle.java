@@ -27,7 +27,8 @@ import raftsimple.config.NodeConfig;
  * confined to its event loop. Deploy one instance per node (the gate is per instance).
  *
  * <p>Routes live in small classes ({@link EntriesRoutes}, {@link ReadRoutes}, {@link
- * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}); every error body is built by {@link
+ * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}, {@link PeerSnapshotRoute}); every error
+ * body is built by {@link
  * Errors}. Bodies are read only on the routes that take one, each with its limit: the client limit
  * {@code limits.bodyBytesMax} (413 {@code TOO_LARGE} above), or {@link PeerRoute#BODY_BYTES_MAX}
  * under {@code /peer/}.
@@ -117,6 +118,7 @@ public final class IngressVerticle extends VerticleBase {
     new ClusterRoutes(config, bus, writable).mount(routes, clientBody);
     new StatusRoutes(config, bus, registry).mount(routes);
     new PeerRoute(config, bus).mount(routes, bodyHandler(PeerRoute.BODY_BYTES_MAX));
+    new PeerSnapshotRoute(config, bus).mount(routes);
 
     for (int status = 400; status <= 599; status++) {
       router.errorHandler(status, Errors::routerError);

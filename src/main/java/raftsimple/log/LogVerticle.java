@@ -92,7 +92,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
           node = new Node(settings(), boot.state(), new SecureRandom().nextLong());
           gate = new WriteGate(store, worker, this::release, registry);
           applier = new Applier(vertx.eventBus(), this::onOutcome);
-          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry);
+          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry, peerClientOptions);
           applier.afterBatch = snapshots::applied;
           registerMetrics();
           visibleLength = node.length();
@@ -135,7 +135,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     Future<Void> restored = Future.succeededFuture();
     if (boot.snapshot() != null) {
       restored = vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-          new BusApi.Restore(boot.snapshot().data()), Addresses.local(600_000))
+          new BusApi.Restore(boot.snapshot()::openState), Addresses.local(600_000))
           .map(r -> {
             applier.resetTo(boot.snapshot().length());
             return null;
@@ -161,18 +161,15 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     bus.<BusApi.MembershipChange>localConsumer(Addresses.LOG_MEMBERSHIP, this::onMembership);
     bus.<BusApi.ReadBarrier>localConsumer(Addresses.LOG_READ_BARRIER, this::onReadBarrier);
     bus.<BusApi.Query>localConsumer(Addresses.LOG_QUERY, this::onQuery);
+    bus.<BusApi.SnapshotFileQuery>localConsumer(Addresses.LOG_SNAPSHOT_FILE, snapshots::onFileQuery);
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
   }
 
   private void onPeer(raftsimple.core.msg.Message m) {
-    // Snapshot transfer is the shell's business; the core only asks for it (docs §12).
-    if (m instanceof raftsimple.core.msg.Message.SnapshotRead r) {
-      if (node.membership().get(r.from()) != null && r.to().equals(config.nodeId())) {
-        snapshots.onRead(r);
-      }
-    } else if (m instanceof raftsimple.core.msg.Message.SnapshotData d) {
-      snapshots.onData(d);
-    } else {
+    // Snapshots travel over HTTP(S) (log/SnapshotDownload); the core only asks for one (docs §12).
+    // These two messages of the former transfer are not for the core: an older peer's are dropped.
+    if (!(m instanceof raftsimple.core.msg.Message.SnapshotRead)
+        && !(m instanceof raftsimple.core.msg.Message.SnapshotData)) {
       step(new Input.Receive(m));
     }
   }

@@ -1,8 +1,16 @@
 package raftsimple.statemachine;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +57,9 @@ public final class KvStateMachine implements StateMachine {
   public static final int KEY_CHARS_MAX = 1024;
 
   static final String SNAPSHOT_FORMAT = "raftsimple.kv";
+  /** Reads one value in the middle of a snapshot: the node's settings, minus the end-of-input check. */
+  private static final com.fasterxml.jackson.databind.ObjectReader VALUES = Json.MAPPER.readerFor(JsonNode.class)
+      .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final int SNAPSHOT_VERSION = 1;
 
   private static final String OPS = "put, delete, cas, append";
@@ -209,29 +220,42 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public byte[] snapshot() {
-    return encode(data);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      write(data, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return out.toByteArray();
   }
 
   /**
-   * Keeps the current version of the persistent map (constant time, nothing copied) and serializes
-   * it later, on another thread, while applies make new versions. Stored values are never mutated
-   * (see the class invariants), so sharing them is safe.
+   * Keeps the current version of the persistent map (constant time, nothing copied) and writes it
+   * later, on another thread, while applies make new versions: straight to the stream with
+   * Jackson's streaming generator, one key at a time, so no tree or byte array of the whole state
+   * is ever built. Stored values are never mutated (see the class invariants), so sharing them is
+   * safe.
    */
   @Override
-  public java.util.function.Supplier<byte[]> snapshotLater() {
+  public SnapshotWriter snapshotWriter() {
     TreePMap<String, JsonNode> version = data;
-    return () -> encode(version);
+    return out -> write(version, out);
   }
 
-  private static byte[] encode(Map<String, JsonNode> data) {
-    ObjectNode root = Json.NODES.objectNode();
-    root.put("format", SNAPSHOT_FORMAT);
-    root.put("version", SNAPSHOT_VERSION);
-    ObjectNode out = root.putObject("data");
-    for (Map.Entry<String, JsonNode> e : data.entrySet()) {
-      out.set(e.getKey(), e.getValue());
+  private static void write(Map<String, JsonNode> data, OutputStream out) throws IOException {
+    try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the caller owns the stream
+      g.writeStartObject();
+      g.writeStringField("format", SNAPSHOT_FORMAT);
+      g.writeNumberField("version", SNAPSHOT_VERSION);
+      g.writeObjectFieldStart("data");
+      for (Map.Entry<String, JsonNode> e : data.entrySet()) {
+        g.writeFieldName(e.getKey());
+        g.writeTree(e.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
     }
-    return Json.compact(root);
   }
 
   /**
@@ -241,47 +265,78 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
-    JsonNode root;
     try {
-      root = Json.parse(snapshot);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("kv snapshot is " + e.getMessage(), e);
+      restore(new java.io.ByteArrayInputStream(snapshot));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
     }
-    if (!root.isObject()) {
-      throw new IllegalArgumentException("kv snapshot: expected a JSON object, got " + Json.typeName(root));
-    }
-    checkHeader(root);
+  }
+
+  /**
+   * Reads a snapshot as a stream, one key at a time, into a new map that replaces the state only
+   * once the whole stream checked out: {@code "format"} and {@code "version"} first (as written),
+   * then {@code "data"} with valid keys, no key twice and no null value, and nothing after it.
+   *
+   * @throws IllegalArgumentException naming the problem when the bytes are not such a snapshot
+   */
+  @Override
+  public void restore(InputStream in) throws IOException {
     TreeMap<String, JsonNode> restored = new TreeMap<>();
-    for (Map.Entry<String, JsonNode> f : root.get("data").properties()) {
-      String problem = keyProblem(Json.NODES.textNode(f.getKey()));
-      if (problem != null) {
-        throw new IllegalArgumentException("kv snapshot: " + problem);
+    try (JsonParser p = Json.MAPPER.createParser(in)) {
+      p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+      expect(p.nextToken() == JsonToken.START_OBJECT, "expected a JSON object");
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "format".equals(p.currentName()),
+          "expected \"format\" first");
+      p.nextToken();
+      checkFormat(p.getValueAsString());
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "version".equals(p.currentName()),
+          "expected \"version\" after \"format\"");
+      checkVersion(p.nextToken() == JsonToken.VALUE_NUMBER_INT ? p.getNumberValue() : p.getText());
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "data".equals(p.currentName()),
+          "expected \"data\" after \"version\"");
+      expect(p.nextToken() == JsonToken.START_OBJECT, "\"data\" must be an object");
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        String problem = keyProblem(Json.NODES.textNode(key));
+        if (problem != null) {
+          throw new IllegalArgumentException("kv snapshot: " + problem);
+        }
+        p.nextToken();
+        JsonNode value = VALUES.readValue(p);
+        if (value == null || value.isNull()) {
+          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key) + " holds null");
+        }
+        if (restored.put(key, value) != null) {
+          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key) + " appears twice");
+        }
       }
-      if (f.getValue().isNull()) {
-        throw new IllegalArgumentException("kv snapshot: key " + quoteKey(f.getKey()) + " holds null");
-      }
-      restored.put(f.getKey(), f.getValue());
+      expect(p.currentToken() == JsonToken.END_OBJECT, "\"data\" is not closed");
+      expect(p.nextToken() == JsonToken.END_OBJECT,
+          "unexpected fields besides format, version, data");
+      expect(p.nextToken() == null, "unexpected bytes after the snapshot");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("kv snapshot is not JSON: " + e.getOriginalMessage(), e);
     }
     data = TreePMap.fromSortedMap(restored);
   }
 
-  private static void checkHeader(JsonNode root) {
-    JsonNode format = root.get("format");
-    if (format == null || !SNAPSHOT_FORMAT.equals(format.textValue())) {
-      throw new IllegalArgumentException("kv snapshot: \"format\" must be \"" + SNAPSHOT_FORMAT + "\", got "
-          + Json.abbreviate(format, 64));
+  private static void expect(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalArgumentException("kv snapshot: " + what);
     }
-    JsonNode version = root.get("version");
-    if (version == null || !version.isInt() || version.intValue() != SNAPSHOT_VERSION) {
-      throw new IllegalArgumentException("kv snapshot: unsupported version " + Json.abbreviate(version, 64)
+  }
+
+  private static void checkFormat(String format) {
+    if (!SNAPSHOT_FORMAT.equals(format)) {
+      throw new IllegalArgumentException("kv snapshot: \"format\" must be \"" + SNAPSHOT_FORMAT
+          + "\", got " + (format == null ? "a non-string" : Json.abbreviate(Json.NODES.textNode(format), 64)));
+    }
+  }
+
+  private static void checkVersion(Object version) {
+    if (!(version instanceof Integer v) || v != SNAPSHOT_VERSION) {
+      throw new IllegalArgumentException("kv snapshot: unsupported version " + version
           + " (this build reads version " + SNAPSHOT_VERSION + ")");
-    }
-    JsonNode d = root.get("data");
-    if (d == null || !d.isObject()) {
-      throw new IllegalArgumentException("kv snapshot: \"data\" must be an object, got " + Json.typeName(d));
-    }
-    if (root.size() != 3) {
-      throw new IllegalArgumentException("kv snapshot: unexpected fields besides format, version, data");
     }
   }
 
