@@ -27,6 +27,12 @@ public final class Addresses {
   /** Ingress → log. Body {@link BusApi.Submit}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_SUBMIT = "raftsimple.log.submit";
 
+  /**
+   * Ingress → log. Body {@link BusApi.Attach}; reply {@link BusApi#NONE} at once, or later the
+   * {@link BusApi.SubmitOutcome} of the entry in flight with that idempotency key.
+   */
+  public static final String LOG_ATTACH = "raftsimple.log.attach";
+
   /** Ingress → log. Body {@link BusApi.Query}; reply a Jackson {@code ObjectNode} ready to send. */
   public static final String LOG_QUERY = "raftsimple.log.query";
 

@@ -59,6 +59,13 @@ public final class BusApi {
 
   public record IdempotencyLookup(String key) {}
 
+  /**
+   * Ingress → log: a request with idempotency key {@code key} and body hash {@code bodyHash};
+   * replies {@link #NONE} at once when no entry with that key is in flight on this node, else the
+   * entry's {@link SubmitOutcome} when it has one (or 503 at the request timeout).
+   */
+  public record Attach(String key, Hash bodyHash) {}
+
   /** A remembered key: the hash of the body first sent with it, and that entry's outcome. */
   public record IdempotencyHit(String key, Hash bodyHash, Outcome outcome) {}
 
