@@ -125,8 +125,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     if (boot.state().membership() != null) {
       return Future.succeededFuture(boot);
     }
-    boolean joining = config.join() != null || (config.readOnly() && !config.peers().isEmpty());
-    Future<Membership> m = joining ? new Joiner(vertx, config, peerClientOptions).join()
+    Future<Membership> m = config.joins() ? new Joiner(vertx, config, peerClientOptions).join()
         : Future.succeededFuture(Bootstrap.founding(config));
     return m.compose(membership -> worker.executeBlocking(() -> {
       boot.store().appendAndSync(List.of(new DurableRecord.ConfigRecord(membership)));
