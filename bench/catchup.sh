@@ -9,6 +9,7 @@
 #   ENTRIES=200000 bench/catchup.sh       # quicker
 #   HEAP="-Xms1g -Xmx1g" bench/catchup.sh  # every node's heap (default -Xms2g -Xmx4g)
 #   BENCH_JAR=/tmp/old.jar bench/catchup.sh   # measure another build
+#   KEEP_LOGS=/tmp/catchup-logs bench/catchup.sh   # keep the nodes' logs
 # It prints the load average before each part (the machine is shared: compare runs made at a low
 # load), each node's peak resident set (VmHWM) and the snapshot timings from the logs.
 # TLS off, fsync on. Machine caveat: 2 cores shared with the load generator and all nodes.
@@ -119,3 +120,6 @@ load
 WARMUP=30s warmup put.lua "${URLS[0]}"
 echo "  load average $(loadavg)"
 row raftsimple none 32 "$(DURATION=60s BENCH_KEYS=1000000 run_wrk put.lua 32 "${URLS[0]}")"
+if [ -n "${KEEP_LOGS:-}" ]; then # e.g. KEEP_LOGS=/tmp/catchup-logs: the nodes' logs outlive $WORK
+  mkdir -p "$KEEP_LOGS" && cp "$WORK"/*.log "$KEEP_LOGS"/
+fi

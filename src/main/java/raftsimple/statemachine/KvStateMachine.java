@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.pcollections.TreePMap;
 
 /**
@@ -275,13 +274,15 @@ public final class KvStateMachine implements StateMachine {
   /**
    * Reads a snapshot as a stream, one key at a time, into a new map that replaces the state only
    * once the whole stream checked out: {@code "format"} and {@code "version"} first (as written),
-   * then {@code "data"} with valid keys, no key twice and no null value, and nothing after it.
+   * then {@code "data"} with valid keys in strictly ascending order (as written: so no key twice),
+   * no null value, and nothing after it. The keys arrive sorted, so the persistent map is built
+   * from them in linear time ({@link SortedEntries}) rather than by a million tree insertions.
    *
    * @throws IllegalArgumentException naming the problem when the bytes are not such a snapshot
    */
   @Override
   public void restore(InputStream in) throws IOException {
-    TreeMap<String, JsonNode> restored = new TreeMap<>();
+    SortedEntries restored = new SortedEntries();
     try (JsonParser p = Json.MAPPER.createParser(in)) {
       p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
       expect(p.nextToken() == JsonToken.START_OBJECT, "expected a JSON object");
@@ -301,13 +302,13 @@ public final class KvStateMachine implements StateMachine {
         if (problem != null) {
           throw new IllegalArgumentException("kv snapshot: " + problem);
         }
-        p.nextToken();
-        JsonNode value = VALUES.readValue(p);
+        JsonNode value = value(p, p.nextToken());
         if (value == null || value.isNull()) {
           throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key) + " holds null");
         }
-        if (restored.put(key, value) != null) {
-          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key) + " appears twice");
+        if (!restored.add(key, value)) {
+          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key)
+              + " is not after the key before it (keys are written in ascending order, each once)");
         }
       }
       expect(p.currentToken() == JsonToken.END_OBJECT, "\"data\" is not closed");
@@ -318,6 +319,102 @@ public final class KvStateMachine implements StateMachine {
       throw new IllegalArgumentException("kv snapshot is not JSON: " + e.getOriginalMessage(), e);
     }
     data = TreePMap.fromSortedMap(restored);
+  }
+
+  /**
+   * One value of a snapshot. Strings and booleans (the common case) are made directly, as the
+   * node's mapper makes them; numbers (exact types and scales), objects and arrays go through it.
+   */
+  private static JsonNode value(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      return Json.NODES.textNode(p.getText());
+    }
+    if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+      return Json.NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+    }
+    return VALUES.readValue(p);
+  }
+
+  /**
+   * Entries read in ascending key order, as a {@link java.util.SortedMap} just good enough for
+   * {@link TreePMap#fromSortedMap} (which walks {@code entrySet()} once and asks for the
+   * comparator): the persistent map is then built in one linear pass.
+   */
+  private static final class SortedEntries extends java.util.AbstractMap<String, JsonNode>
+      implements java.util.SortedMap<String, JsonNode> {
+    private final java.util.ArrayList<String> keys = new java.util.ArrayList<>();
+    private final java.util.ArrayList<JsonNode> values = new java.util.ArrayList<>();
+
+    /** Appends; false when {@code key} does not come after the last key. */
+    boolean add(String key, JsonNode value) {
+      if (!keys.isEmpty() && keys.get(keys.size() - 1).compareTo(key) >= 0) {
+        return false;
+      }
+      keys.add(key);
+      values.add(value);
+      return true;
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, JsonNode>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public java.util.Iterator<Map.Entry<String, JsonNode>> iterator() {
+          return new java.util.Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+              return next < keys.size();
+            }
+
+            @Override
+            public Map.Entry<String, JsonNode> next() {
+              if (next >= keys.size()) {
+                throw new java.util.NoSuchElementException();
+              }
+              int i = next++;
+              return new java.util.AbstractMap.SimpleImmutableEntry<>(keys.get(i), values.get(i));
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return keys.size();
+        }
+      };
+    }
+
+    @Override
+    public java.util.Comparator<? super String> comparator() {
+      return null; // natural order, as TreePMap.empty() uses
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> subMap(String from, String to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> headMap(String to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> tailMap(String from) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String firstKey() {
+      return keys.get(0);
+    }
+
+    @Override
+    public String lastKey() {
+      return keys.get(keys.size() - 1);
+    }
   }
 
   private static void expect(boolean ok, String what) {
