@@ -57,7 +57,7 @@ public final class KvStateMachine implements StateMachine {
 
   static final String SNAPSHOT_FORMAT = "raftsimple.kv";
   /** Reads one value in the middle of a snapshot: the node's settings, minus the end-of-input check. */
-  private static final com.fasterxml.jackson.databind.ObjectReader VALUES = Json.MAPPER.readerFor(JsonNode.class)
+  private static final com.fasterxml.jackson.databind.ObjectReader VALUES = Json.SNAPSHOT_MAPPER.readerFor(JsonNode.class)
       .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final int SNAPSHOT_VERSION = 1;
 
@@ -276,14 +276,15 @@ public final class KvStateMachine implements StateMachine {
    * once the whole stream checked out: {@code "format"} and {@code "version"} first (as written),
    * then {@code "data"} with valid keys in strictly ascending order (as written: so no key twice),
    * no null value, and nothing after it. The keys arrive sorted, so the persistent map is built
-   * from them in linear time ({@link SortedEntries}) rather than by a million tree insertions.
+   * from them in linear time ({@link SortedEntries}) rather than by a million tree insertions; the
+   * parser neither interns the keys nor keeps a set of them ({@link Json#SNAPSHOT_MAPPER}).
    *
    * @throws IllegalArgumentException naming the problem when the bytes are not such a snapshot
    */
   @Override
   public void restore(InputStream in) throws IOException {
     SortedEntries restored = new SortedEntries();
-    try (JsonParser p = Json.MAPPER.createParser(in)) {
+    try (JsonParser p = Json.SNAPSHOT_MAPPER.createParser(in)) {
       p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
       expect(p.nextToken() == JsonToken.START_OBJECT, "expected a JSON object");
       expect(JsonToken.FIELD_NAME == p.nextToken() && "format".equals(p.currentName()),

@@ -289,6 +289,7 @@ class KvStateMachineTest {
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":null}}",
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{},\"x\":1}",
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1,\"a\":2}}",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"b\":1,\"a\":2}}",
         "{\"format\":\"raftsimple.kv\",\"version\":\"1\",\"data\":{}}",
         "{\"version\":1,\"format\":\"raftsimple.kv\",\"data\":{}}",
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1}} x",
