@@ -250,7 +250,12 @@ public final class KvStateMachine implements StateMachine {
       g.writeObjectFieldStart("data");
       for (Map.Entry<String, JsonNode> e : data.entrySet()) {
         g.writeFieldName(e.getKey());
-        g.writeTree(e.getValue());
+        JsonNode v = e.getValue();
+        if (v.isTextual()) {
+          g.writeString(v.textValue()); // what TextNode.serialize writes, without a mapper call
+        } else {
+          g.writeTree(v);
+        }
       }
       g.writeEndObject();
       g.writeEndObject();
