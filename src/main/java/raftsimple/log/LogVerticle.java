@@ -399,6 +399,8 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   @Override
   public void compactWal(long length) {
     duplicates.dropBefore(node.log().firstIndex()); // those entries are no longer served
+    // An installed snapshot moves the applied index without a batch: answer the pages it covers.
+    parkedLogs.applied(node, visibleLength, applier.appliedIndex());
     worker.executeBlocking(() -> store.compactBefore(length), true).onComplete(ar -> {
       if (ar.failed()) {
         LOG.log(System.Logger.Level.WARNING, "compacting the WAL failed: {0}", String.valueOf(ar.cause()));
