@@ -5,7 +5,8 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-JAR="$ROOT/target/raftsimple.jar"
+# BENCH_JAR: measure another build (e.g. a copy of an older jar) instead of building this tree.
+JAR="${BENCH_JAR:-$ROOT/target/raftsimple.jar}"
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-1 8 32 128}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/raftsimple-bench.XXXXXX")"
@@ -31,6 +32,10 @@ free_port() {
 }
 
 build_jar() {
+  if [ -n "${BENCH_JAR:-}" ]; then
+    [ -f "$JAR" ] || { echo "bench: BENCH_JAR=$JAR does not exist" >&2; exit 1; }
+    return 0
+  fi
   if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
     echo "bench: building $JAR" >&2
     (cd "$ROOT" && mvn -B -q package -DskipTests)
@@ -155,3 +160,10 @@ header() {
   printf "| %-19s | %-6s | %5s | %9s | %8s | %8s | %6s | %10s |\n" system mode conns "req/s" "p50 ms" "p99 ms" non2xx "cpu ms/req"
   printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "---------------------" "--------" "-------" "-----------" "----------" "----------" "--------" "------------"
 }
+
+# peak_rss_mb <pid>: the process's peak resident set size so far (VmHWM), in MB.
+peak_rss_mb() {
+  awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -27,6 +27,12 @@ public final class Addresses {
   /** Ingress → log. Body {@link BusApi.Submit}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_SUBMIT = "raftsimple.log.submit";
 
+  /**
+   * Ingress → log. Body {@link BusApi.Attach}; reply {@link BusApi#NONE} at once, or later the
+   * {@link BusApi.SubmitOutcome} of the entry in flight with that idempotency key.
+   */
+  public static final String LOG_ATTACH = "raftsimple.log.attach";
+
   /** Ingress → log. Body {@link BusApi.Query}; reply a Jackson {@code ObjectNode} ready to send. */
   public static final String LOG_QUERY = "raftsimple.log.query";
 
@@ -50,8 +56,8 @@ public final class Addresses {
   public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
 
   /**
-   * Log → state machine. Body {@link BusApi.TakeSnapshot}; reply {@link BusApi.SnapshotBytes} (the
-   * state is captured at once, serialized off the event loop).
+   * Log → state machine. Body {@link BusApi.TakeSnapshot}; reply {@link BusApi.SnapshotCapture} (the
+   * state is captured at once; the log layer writes it off the event loop).
    */
   public static final String SM_SNAPSHOT = "raftsimple.sm.snapshot";
 
@@ -64,6 +70,12 @@ public final class Addresses {
    * can be taken now.
    */
   public static final String LOG_SNAPSHOT = "raftsimple.log.snapshot";
+
+  /**
+   * Ingress → log. Body {@link BusApi.SnapshotFileQuery}; reply {@link BusApi.SnapshotFileInfo}, or a
+   * failure 404 with a JSON error body when this node holds no snapshot at that length (any more).
+   */
+  public static final String LOG_SNAPSHOT_FILE = "raftsimple.log.snapshot-file";
 
   /** Ingress → log. Body {@link BusApi.MembershipChange}; reply {@link BusApi.SubmitOutcome}. */
   public static final String LOG_MEMBERSHIP = "raftsimple.log.membership";

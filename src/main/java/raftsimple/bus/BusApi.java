@@ -79,6 +79,13 @@ public final class BusApi {
 
   public record IdempotencyLookup(String key) {}
 
+  /**
+   * Ingress → log: a request with idempotency key {@code key} and body hash {@code bodyHash};
+   * replies {@link #NONE} at once when no entry with that key is in flight on this node, else the
+   * entry's {@link SubmitOutcome} when it has one (or 503 at the request timeout).
+   */
+  public record Attach(String key, Hash bodyHash) {}
+
   /** A remembered key: the hash of the body first sent with it, and that entry's outcome. */
   public record IdempotencyHit(String key, Hash bodyHash, Outcome outcome) {}
 
@@ -97,11 +104,37 @@ public final class BusApi {
   /** Log → state machine: snapshot the state as it is now (after the last applied batch). */
   public record TakeSnapshot() {}
 
-  /** The state machine's snapshot bytes at {@code appliedIndex}. */
-  public record SnapshotBytes(long appliedIndex, byte[] data) {}
+  /** Writes a captured state; runs on a worker thread and must not close the stream. */
+  @FunctionalInterface
+  public interface StateWriter {
+    void writeTo(java.io.OutputStream out) throws java.io.IOException;
+  }
 
-  /** Log → state machine: replace the state with snapshot {@code data}; reply the applied index. */
-  public record Restore(byte[] data) {}
+  /**
+   * The state machine's state captured at {@code appliedIndex} (in constant time, for the KV
+   * machine), to be written by the log layer straight into the snapshot file, off the event loop.
+   */
+  public record SnapshotCapture(long appliedIndex, StateWriter writer) {}
+
+  /** Opens a snapshot's state stream; called on a worker thread, the caller closes the stream. */
+  @FunctionalInterface
+  public interface StateSource {
+    java.io.InputStream open() throws java.io.IOException;
+  }
+
+  /** Log → state machine: replace the state with the snapshot {@code source}; reply the applied index. */
+  public record Restore(StateSource source) {
+    /** A snapshot held in memory (tests). */
+    public static Restore of(byte[] data) {
+      return new Restore(() -> new java.io.ByteArrayInputStream(data));
+    }
+  }
+
+  /** Ingress → log: where the snapshot file at {@code length} is, to stream it to a peer. */
+  public record SnapshotFileQuery(long length) {}
+
+  /** The snapshot file at a length and its size in bytes. */
+  public record SnapshotFileInfo(java.nio.file.Path file, long size) {}
 
   /** Asks the log verticle for a snapshot of what it has applied (GET /snapshot). */
   public record SnapshotNow() {}

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import raftsimple.log.RestoredMembership;
-import raftsimple.storage.SnapshotFile;
+import raftsimple.storage.SnapshotBackup;
 import raftsimple.storage.WalCorruptException;
 
 /**
@@ -90,7 +90,7 @@ final class SnapshotCommand extends CtlCommand {
       err().println("snapshot save: receiving from " + r.endpoint());
       try {
         receive(r.body(), part, progress(err(), "snapshot save: received"));
-        SnapshotFile.Header h = SnapshotFile.verify(part, bytes -> { });
+        SnapshotBackup.Header h = SnapshotBackup.verify(part, bytes -> { });
         checkHeaders(r, h);
         String checked = checkAgainstLog(r.endpoint(), h);
         Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
@@ -120,7 +120,7 @@ final class SnapshotCommand extends CtlCommand {
       }
     }
 
-    private static void checkHeaders(ClusterClient.Response<InputStream> r, SnapshotFile.Header h) {
+    private static void checkHeaders(ClusterClient.Response<InputStream> r, SnapshotBackup.Header h) {
       String length = r.headers().firstValue("X-Raftsimple-Snapshot-Length").orElse(null);
       String head = r.headers().firstValue("X-Raftsimple-Snapshot-Head").orElse(null);
       if ((length != null && !length.equals(Long.toString(h.length())))
@@ -131,7 +131,7 @@ final class SnapshotCommand extends CtlCommand {
     }
 
     /** The entry after the snapshot must chain from its head (or the head be the node's). */
-    private String checkAgainstLog(URI endpoint, SnapshotFile.Header h) {
+    private String checkAgainstLog(URI endpoint, SnapshotBackup.Header h) {
       String head = hex(h.head());
       ClusterClient.Response<byte[]> r = client().get("/log?from=" + (h.length() + 1) + "&limit=1");
       if (r.status() == 410) {
@@ -188,9 +188,9 @@ final class SnapshotCommand extends CtlCommand {
       refuseNonEmpty(dataDir);
       PrintWriter err = err();
       err.println("snapshot restore: verifying " + file);
-      SnapshotFile.Header h;
+      SnapshotBackup.Header h;
       try {
-        h = SnapshotFile.verify(file, progress(err, "snapshot restore: verified"));
+        h = SnapshotBackup.verify(file, progress(err, "snapshot restore: verified"));
       } catch (WalCorruptException e) {
         throw CtlException.refused(file + " is not an intact snapshot: " + e.getMessage());
       }
@@ -207,13 +207,13 @@ final class SnapshotCommand extends CtlCommand {
           + "; old members " + RestoredMembership.describe(h.meta()));
       boolean created = !Files.exists(dataDir);
       try {
-        SnapshotFile.Header w = SnapshotFile.rewrite(file, meta, dataDir.resolve("snapshots"),
+        SnapshotBackup.Header w = SnapshotBackup.rewrite(file, meta, dataDir.resolve("snapshots"),
             progress(err, "snapshot restore: written"));
         out().println("restored " + file + " into " + dataDir + ": node " + nodeId + " (" + u
             + ") alone, entries 1.." + w.length() + ", head " + hex(w.head()) + ". Start it with "
             + "{\"nodeId\": \"" + nodeId + "\", \"dataDir\": \"" + dataDir + "\"} and no peers.");
         return ExitCodes.OK;
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         cleanUp(dataDir, created);
         throw e;
       }

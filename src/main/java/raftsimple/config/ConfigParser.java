@@ -74,11 +74,13 @@ public final class ConfigParser {
     long headTimeoutMs = top.integer(
         "headTimeoutMs", d.headTimeoutMs(), HEAD_TIMEOUT_MS_MIN, HEAD_TIMEOUT_MS_MAX);
     NodeConfig.EventBus eventbus = EventBusRules.parse(top, transport);
-    if (eventbus != null && (join != null || readOnly)) {
-      // The event-bus cluster identity comes from the founding voters in the config file; a node
-      // that joins later has no such list (docs/TRANSPORTS.md).
-      throw top.error(join != null ? "join" : "readOnly", "joining a cluster (and read-only members, "
-          + "which join) is supported with transport \"https\" only");
+    if (PluginRules.EVENTBUS.equals(transport) && (join != null || readOnly)
+        && eventbus.members().isEmpty()) {
+      // A joining node finds the event-bus cluster only through the members it lists
+      // (docs/TRANSPORTS.md §3.8).
+      throw ConfigException.atKey("eventbus.members", "must list the cluster address (host:port) of "
+          + "at least one member when the node joins a cluster (" + (join != null ? "join" : "readOnly")
+          + " is set)");
     }
     return new NodeConfig(nodeId, host, port, dataDir, readOnly, peers, join, transport,
         stateMachine, headTimeoutMs, tls, eventbus, limits(top));

@@ -118,6 +118,15 @@ public record NodeConfig(
         Limits.defaults());
   }
 
+  /**
+   * True when this node becomes a member by joining an existing cluster (docs/PROTOCOL.md §11):
+   * with {@code join}, or as a read-only member, which joins through its {@code peers}. Otherwise
+   * it is a founding member, one of the voters its {@code peers} list.
+   */
+  public boolean joins() {
+    return join != null || (readOnly && !peers.isEmpty());
+  }
+
   /** Every voting member's id at start, this node included unless it is read-only; sorted. */
   public List<String> initialVoters() {
     java.util.TreeSet<String> ids = new java.util.TreeSet<>();

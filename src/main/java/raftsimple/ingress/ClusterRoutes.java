@@ -19,10 +19,12 @@ import raftsimple.config.NodeConfig;
 final class ClusterRoutes {
   private final NodeConfig config;
   private final Bus bus;
+  private final WritableMembers writable;
 
-  ClusterRoutes(NodeConfig config, Bus bus) {
+  ClusterRoutes(NodeConfig config, Bus bus, WritableMembers writable) {
     this.config = config;
     this.bus = bus;
+    this.writable = writable;
   }
 
   void mount(RouteFactory routes, Handler<RoutingContext> bodyHandler) {
@@ -81,7 +83,9 @@ final class ClusterRoutes {
           "this node is read-only; change the membership through a voter"));
     }
     return bus.request(Addresses.LOG_MEMBERSHIP, c, config.limits().requestTimeoutMs() + 1_000,
-        SubmitOutcome.class).map(ClusterRoutes::membershipReply);
+        SubmitOutcome.class).compose(o -> Outcomes.isRemovedRefusal(o)
+            ? writable.removedReply(o.reason() == null ? "this node was removed from the cluster" : o.reason())
+            : Future.succeededFuture(membershipReply(o)));
   }
 
   static Reply membershipReply(SubmitOutcome o) {

@@ -22,18 +22,24 @@ import raftsimple.statemachine.Verdict;
  * {@code POST /entries} (CONTRACT "Submit a log entry"). In order: a read-only node refuses (403);
  * an {@code Idempotency-Key}, if any, must be 1..{@value #KEY_CHARS_MAX} printable ASCII characters
  * (400); the body must be one JSON value that is not a system entry (400); a keyed request is
- * checked against requests in flight here ({@link IdempotencyGate}) and then against the replicated
- * table ({@code SM_IDEMPOTENCY}), whose body hash is SHA-256 of the canonical payload bytes; the
+ * checked against requests in flight here ({@link IdempotencyGate}), then against this node's
+ * entries in flight ({@code LOG_ATTACH}), then against the replicated table ({@code
+ * SM_IDEMPOTENCY}), all by SHA-256 of the canonical payload bytes; the
  * state machine validates the payload (409 when it refuses); the log verticle proposes it and answers
  * once it is committed or has definitively failed ({@link Outcomes}).
  *
- * <p>The gate and the table cover a retry that arrives while the first attempt is in flight here,
- * or after its outcome was applied. A retry racing the first attempt elsewhere (another node, or
- * after a 503 here) is caught when applied: the state machine answers the duplicate with the
- * original outcome, and with a 409 if its body differs.
+ * <p>A retry is never a second entry on this node (docs/PROTOCOL.md §10): while the first
+ * attempt's HTTP request is open it shares its reply ({@link IdempotencyGate}); after that, while
+ * its entry is in flight, it joins the entry in the log verticle ({@code LOG_ATTACH}, even after the
+ * first attempt was answered 503); once the entry is applied the replicated table answers. Only a
+ * retry sent to another node while the first attempt's origin is cut off can reach the log twice;
+ * the state machine layer then records it as a duplicate of the first and does not apply it (409 if
+ * its body differs).
  */
 final class EntriesRoutes {
   static final String KEY_HEADER = "Idempotency-Key";
+  /** The log's refusal of a key in flight with another body (422 to the client). */
+  static final String KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
   static final int KEY_CHARS_MAX = 256;
 
   /**
@@ -83,10 +89,25 @@ final class EntriesRoutes {
     }
     String key = keys.get(0);
     Hash bodyHash = Hashing.sha256(payload.canonical());
-    return gate.run(key, bodyHash, () -> remembered(key, bodyHash)
-        .compose(seen -> seen.isPresent()
-            ? Future.succeededFuture(seen.get())
-            : validateAndSubmit(payload, key)));
+    // The order matters (docs/PROTOCOL.md §10): the log frees a key only once the state machine has
+    // applied its entry, so a key that is not in flight there is either unknown or already in the
+    // replicated table by the time the table is asked.
+    return gate.run(key, bodyHash, () -> attached(key, bodyHash)
+        .compose(inFlight -> inFlight.isPresent() ? Future.succeededFuture(inFlight.get())
+            : remembered(key, bodyHash).compose(seen -> seen.isPresent()
+                ? Future.succeededFuture(seen.get())
+                : validateAndSubmit(payload, key))));
+  }
+
+  /**
+   * The reply of the entry in flight on this node with this key (a retry after a 503 joins it
+   * instead of becoming a second entry), or empty when there is none.
+   */
+  private Future<Optional<Reply>> attached(String key, Hash bodyHash) {
+    return bus.request(Addresses.LOG_ATTACH, new BusApi.Attach(key, bodyHash), timeoutMs() + SUBMIT_MARGIN_MS)
+        .compose(reply -> reply instanceof BusApi.Nothing
+            ? Future.succeededFuture(Optional.<Reply>empty())
+            : reply(Bus.expect(Addresses.LOG_ATTACH, reply, SubmitOutcome.class), key).map(Optional::of));
   }
 
   /** Null when the Idempotency-Key headers are absent or one valid key, else what is wrong. */
@@ -135,9 +156,22 @@ final class EntriesRoutes {
     // The ingress's wall clock feeds only the txid (the core never reads a clock; hazard H8).
     Submit submit = new Submit(payload.canonical(), key, System.currentTimeMillis());
     return bus.request(Addresses.LOG_SUBMIT, submit, timeoutMs() + SUBMIT_MARGIN_MS, SubmitOutcome.class)
-        .compose(outcome -> Outcomes.isReadOnlyRefusal(outcome)
-            ? writable.readOnlyReply(outcome.reason() == null ? "this node is read-only" : outcome.reason())
-            : Future.succeededFuture(Outcomes.reply(outcome)));
+        .compose(outcome -> reply(outcome, key));
+  }
+
+  /** The client's reply; refusals that name the writable members ask the log for them. */
+  private Future<Reply> reply(SubmitOutcome outcome, String key) {
+    if (outcome.kind() == SubmitOutcome.Kind.REFUSED && KEY_REUSED.equals(outcome.code())) {
+      return Future.succeededFuture(IdempotencyGate.reused(key));
+    }
+    if (Outcomes.isReadOnlyRefusal(outcome)) {
+      return writable.readOnlyReply(outcome.reason() == null ? "this node is read-only" : outcome.reason());
+    }
+    if (Outcomes.isRemovedRefusal(outcome)) {
+      return writable.removedReply(outcome.reason() == null
+          ? "this node was removed from the cluster" : outcome.reason());
+    }
+    return Future.succeededFuture(Outcomes.reply(outcome));
   }
 
   private long timeoutMs() {

@@ -27,12 +27,12 @@ import raftsimple.config.NodeConfig;
  * confined to its event loop. Deploy one instance per node (the gate is per instance).
  *
  * <p>Routes live in small classes ({@link EntriesRoutes}, {@link ReadRoutes}, {@link
- * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}, {@link WatchRoute}, {@link UiRoutes});
- * every error body is built by {@link Errors}. Bodies are read only on the routes that take one,
- * each with its limit: the client limit {@code limits.bodyBytesMax} (413 {@code TOO_LARGE} above;
- * read by {@link RawBody}, whatever the Content-Type), or {@link PeerRoute#BODY_BYTES_MAX} under
- * {@code /peer/}. {@link VersionRoute} and {@link SnapshotRoute} serve {@code /version} and
- * {@code /snapshot}.
+ * ClusterRoutes}, {@link StatusRoutes}, {@link PeerRoute}, {@link PeerSnapshotRoute}, {@link
+ * WatchRoute}, {@link UiRoutes}); every error body is built by {@link Errors}. Bodies are read only
+ * on the routes that take one, each with its limit: the client limit {@code limits.bodyBytesMax}
+ * (413 {@code TOO_LARGE} above; read by {@link RawBody}, whatever the Content-Type), or {@link
+ * PeerRoute#BODY_BYTES_MAX} under {@code /peer/}. {@link VersionRoute} and {@link SnapshotRoute}
+ * serve {@code /version} and {@code /snapshot}.
  */
 public final class IngressVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(IngressVerticle.class.getName());
@@ -119,13 +119,14 @@ public final class IngressVerticle extends VerticleBase {
 
     new EntriesRoutes(config, bus, writable, gate).mount(routes, clientBody);
     new ReadRoutes(config, bus).mount(routes);
-    new ClusterRoutes(config, bus).mount(routes, clientBody);
+    new ClusterRoutes(config, bus, writable).mount(routes, clientBody);
     new StatusRoutes(config, bus, registry).mount(routes);
     new VersionRoute(config).mount(routes);
     new SnapshotRoute(config, bus).mount(routes);
     new PeerRoute(config, bus).mount(routes, bodyHandler(PeerRoute.BODY_BYTES_MAX));
     new WatchRoute(config, bus, new WatchFeed(vertx, watchLimits, registry)).mount(routes);
     new UiRoutes().mount(routes);
+    new PeerSnapshotRoute(config, bus).mount(routes);
 
     for (int status = 400; status <= 599; status++) {
       router.errorHandler(status, Errors::routerError);

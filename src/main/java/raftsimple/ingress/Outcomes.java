@@ -15,19 +15,28 @@ import raftsimple.bus.BusApi.SubmitOutcome;
  *   <li>{@code UNAVAILABLE}: 503 {@code UNAVAILABLE}, with the txid when one was assigned (the entry
  *       may still commit; {@code GET /entries/{txid}} tells).
  *   <li>{@code REFUSED}: {@code READ_ONLY} is 403 and needs the writable members, so the caller
- *       handles it; any other code (e.g. {@code OVERLOADED}) is 503 with that code.
+ *       handles it; so does the core's {@code REMOVED} (this node was removed from the cluster),
+ *       which the client sees as CONTRACT's 503 {@code UNAVAILABLE} with {@code "removed": true}
+ *       and the writable members ({@link WritableMembers#removedReply}); any other code (e.g.
+ *       {@code OVERLOADED}) is 503 with that code.
  * </ul>
  */
 final class Outcomes {
   private Outcomes() {}
 
   static final String READ_ONLY = "READ_ONLY";
+  /** The core's refusal code on a node that is no longer a member (never shown to clients). */
+  static final String REMOVED = "REMOVED";
 
   static boolean isReadOnlyRefusal(SubmitOutcome o) {
     return o.kind() == SubmitOutcome.Kind.REFUSED && READ_ONLY.equals(o.code());
   }
 
-  /** The reply for every outcome except a {@code READ_ONLY} refusal. */
+  static boolean isRemovedRefusal(SubmitOutcome o) {
+    return o.kind() == SubmitOutcome.Kind.REFUSED && REMOVED.equals(o.code());
+  }
+
+  /** The reply for every outcome except a {@code READ_ONLY} or {@code REMOVED} refusal. */
   static Reply reply(SubmitOutcome o) {
     switch (o.kind()) {
       case COMMITTED:

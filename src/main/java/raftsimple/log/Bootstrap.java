@@ -7,6 +7,7 @@ import raftsimple.chain.Hash;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.DurableState;
 import raftsimple.core.Membership;
+import raftsimple.storage.SnapshotFile;
 import raftsimple.storage.SnapshotStore;
 
 /**
@@ -18,10 +19,10 @@ import raftsimple.storage.SnapshotStore;
 final class Bootstrap {
   private Bootstrap() {}
 
-  record Opened(RecordStore store, DurableState state, SnapshotStore.Snapshot snapshot) {}
+  record Opened(RecordStore store, DurableState state, SnapshotFile snapshot) {}
 
   static Opened open(NodeConfig config, Supplier<RecordStore> factory, SnapshotStore snapshots) {
-    SnapshotStore.Snapshot snap = snapshots.latest().orElse(null);
+    SnapshotFile snap = snapshots.latest().orElse(null); // verified; its state stays on disk
     DurableState state = snap == null ? new DurableState()
         : new DurableState(snap.length(), Hash.of(snap.head()), MembershipJson.decode(snap.meta()));
     RecordStore store = factory.get();

@@ -1,23 +1,30 @@
 package raftsimple.log;
 
 import io.vertx.core.eventbus.Message;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import raftsimple.bus.BusApi.SubmitOutcome;
 import raftsimple.chain.Hash;
 
 /**
- * Clients waiting for their entry's outcome. A waiter is known by the shell's ref until the core
- * assigns a txid, then also by the txid. Deadlines grow with arrival order (one request timeout for
- * all), so expiry sweeps from the oldest and stops at the first one still in time.
+ * Clients waiting for an entry's outcome. A submit's waiters are known by the shell's ref until
+ * the core assigns a txid, then by the txid; several clients may wait for one entry (a retry with
+ * the same idempotency key attaches to the entry in flight, {@link PendingKeys}). Each waiter has
+ * its own deadline, and all deadlines are one request timeout after arrival, so they grow with
+ * arrival order and expiry sweeps from the oldest, stopping at the first one still in time.
+ *
+ * <p>Invariants: every waiter in {@code byDeadline} that is not {@code done} is in exactly one
+ * group, of {@code byRef} (not yet assigned) or {@code byTxid}; a group is never empty.
  */
 final class ClientWaiters {
   private static final class Waiter {
     final Message<Object> reply;
     final long deadlineMs;
-    Hash txid;
+    Group group;
+    boolean done;
 
     Waiter(Message<Object> reply, long deadlineMs) {
       this.reply = reply;
@@ -25,66 +32,146 @@ final class ClientWaiters {
     }
   }
 
-  private final LinkedHashMap<Long, Waiter> byRef = new LinkedHashMap<>();
-  private final Map<Hash, Long> refByTxid = new HashMap<>();
+  /** The waiters of one submit, then of its entry. */
+  private static final class Group {
+    final long ref;
+    Hash txid;
+    final List<Waiter> waiters = new ArrayList<>(1);
 
+    Group(long ref) {
+      this.ref = ref;
+    }
+  }
+
+  private final ArrayDeque<Waiter> byDeadline = new ArrayDeque<>();
+  private final Map<Long, Group> byRef = new HashMap<>();
+  private final Map<Hash, Group> byTxid = new HashMap<>();
+  private int waiting;
+
+  /** A client waits for submit {@code ref}. */
   void add(long ref, Message<Object> reply, long deadlineMs) {
-    byRef.put(ref, new Waiter(reply, deadlineMs));
+    Group g = new Group(ref);
+    byRef.put(ref, g);
+    join(g, reply, deadlineMs);
+  }
+
+  /**
+   * Another client waits for the same entry as submit {@code ref} (not assigned a txid yet), or,
+   * when that submit has no waiter left, nothing: the caller then attaches by txid once known.
+   *
+   * @return false when no one waits for {@code ref} any more
+   */
+  boolean attachToRef(long ref, Message<Object> reply, long deadlineMs) {
+    Group g = byRef.get(ref);
+    if (g == null) {
+      return false;
+    }
+    join(g, reply, deadlineMs);
+    return true;
+  }
+
+  /** Another client waits for entry {@code txid} (whose earlier clients may have given up). */
+  void attachToTxid(long ref, Hash txid, Message<Object> reply, long deadlineMs) {
+    Group g = byTxid.get(txid);
+    if (g == null) {
+      g = new Group(ref);
+      g.txid = txid;
+      byTxid.put(txid, g);
+    }
+    join(g, reply, deadlineMs);
+  }
+
+  private void join(Group g, Message<Object> reply, long deadlineMs) {
+    Waiter w = new Waiter(reply, deadlineMs);
+    w.group = g;
+    g.waiters.add(w);
+    byDeadline.addLast(w);
+    waiting++;
   }
 
   void assigned(long ref, Hash txid) {
-    Waiter w = byRef.get(ref);
-    if (w != null) {
-      w.txid = txid;
-      refByTxid.put(txid, ref);
+    Group g = byRef.remove(ref);
+    if (g != null) {
+      g.txid = txid;
+      byTxid.put(txid, g);
     }
   }
 
   void refused(long ref, String code, String reason) {
-    Waiter w = byRef.remove(ref);
-    if (w != null) {
-      w.reply.reply(new SubmitOutcome(SubmitOutcome.Kind.REFUSED, null, 0, null, null, code, reason));
+    Group g = byRef.remove(ref);
+    if (g != null) {
+      answerAll(g, new SubmitOutcome(SubmitOutcome.Kind.REFUSED, null, 0, null, null, code, reason));
     }
   }
 
-  /** Answers the client of entry {@code txid}, if it is still waiting here. */
+  /** Answers the clients of entry {@code txid}, if any wait here. */
   void complete(Hash txid, SubmitOutcome outcome) {
-    Long ref = refByTxid.remove(txid);
-    Waiter w = ref == null ? null : byRef.remove(ref);
-    if (w != null) {
-      w.reply.reply(outcome);
+    Group g = byTxid.remove(txid);
+    if (g != null) {
+      answerAll(g, outcome);
     }
   }
 
   /** Answers 503 to every client whose deadline passed; the entry may still commit later. */
   void expire(long nowMs, String reason) {
-    for (Iterator<Waiter> it = byRef.values().iterator(); it.hasNext(); ) {
-      Waiter w = it.next();
-      if (w.deadlineMs > nowMs) {
+    while (!byDeadline.isEmpty()) {
+      Waiter w = byDeadline.peekFirst();
+      if (!w.done && w.deadlineMs > nowMs) {
         break;
       }
-      it.remove();
-      failOne(w, reason);
+      byDeadline.pollFirst();
+      if (!w.done) {
+        leave(w);
+        answer(w, unavailable(w.group.txid, reason));
+      }
     }
   }
 
   /** Answers 503 to every waiting client (the node is stopping). */
   void failAll(String reason) {
-    for (Waiter w : byRef.values()) {
-      failOne(w, reason);
+    for (Waiter w : byDeadline) {
+      if (!w.done) {
+        answer(w, unavailable(w.group.txid, reason));
+      }
     }
+    byDeadline.clear();
     byRef.clear();
+    byTxid.clear();
+    waiting = 0;
   }
 
-  private void failOne(Waiter w, String reason) {
-    if (w.txid != null) {
-      refByTxid.remove(w.txid);
+  /** Removes {@code w} from its group, and the group once empty. */
+  private void leave(Waiter w) {
+    Group g = w.group;
+    g.waiters.remove(w);
+    if (g.waiters.isEmpty()) {
+      if (g.txid == null) {
+        byRef.remove(g.ref);
+      } else {
+        byTxid.remove(g.txid);
+      }
     }
-    w.reply.reply(new SubmitOutcome(SubmitOutcome.Kind.UNAVAILABLE, w.txid, 0, null, null,
-        "UNAVAILABLE", reason));
   }
 
+  private void answerAll(Group g, SubmitOutcome outcome) {
+    for (Waiter w : g.waiters) {
+      answer(w, outcome);
+    }
+    g.waiters.clear();
+  }
+
+  private void answer(Waiter w, SubmitOutcome outcome) {
+    w.done = true;
+    waiting--;
+    w.reply.reply(outcome);
+  }
+
+  private static SubmitOutcome unavailable(Hash txid, String reason) {
+    return new SubmitOutcome(SubmitOutcome.Kind.UNAVAILABLE, txid, 0, null, null, "UNAVAILABLE", reason);
+  }
+
+  /** Clients waiting. */
   int size() {
-    return byRef.size();
+    return waiting;
   }
 }

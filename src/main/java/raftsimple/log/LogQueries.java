@@ -33,12 +33,21 @@ final class LogQueries {
     return o;
   }
 
-  ObjectNode log(Node node, long visibleLength, long from, int limit) {
+  /**
+   * The entries {@code from..end} (at most up to {@code visibleLength}), each with its duplicate
+   * mark ({@link Duplicates}; the caller makes sure they are applied, so the marks are known).
+   */
+  ObjectNode log(Node node, long visibleLength, long from, long end, Duplicates duplicates) {
     ObjectNode o = JSON.objectNode();
     ArrayNode entries = o.putArray("entries");
-    long end = Math.min(visibleLength, from + limit - 1);
-    for (long i = Math.max(from, node.log().firstIndex()); i <= end; i++) {
-      entries.add(entry(node.log().get(i)));
+    long last = Math.min(visibleLength, end);
+    for (long i = Math.max(from, node.log().firstIndex()); i <= last; i++) {
+      ObjectNode e = entry(node.log().get(i));
+      Long original = duplicates.originalOf(i);
+      if (original != null) {
+        e.put("duplicateOf", original);
+      }
+      entries.add(e);
     }
     o.put("head", hashAt(node, visibleLength).hex());
     o.put("length", visibleLength);
@@ -50,7 +59,7 @@ final class LogQueries {
   }
 
   /** The entry's status, or null when this node has never seen it. */
-  ObjectNode entryStatus(Node node, long visibleLength, Hash txid) {
+  ObjectNode entryStatus(Node node, long visibleLength, Hash txid, Duplicates duplicates) {
     EntryStatus s = node.status(txid);
     if (s == null) {
       return null;
@@ -63,6 +72,10 @@ final class LogQueries {
     o.put("status", shown.name().toLowerCase(java.util.Locale.ROOT));
     if (committed) {
       o.put("index", s.index());
+      Long original = duplicates.originalOf(s.index());
+      if (original != null) {
+        o.put("duplicateOf", original);
+      }
     }
     o.put("origin", s.origin());
     return o;

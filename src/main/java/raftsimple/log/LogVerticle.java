@@ -58,6 +58,10 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private Applier applier;
   private Snapshots snapshots;
   private final ClientWaiters clients = new ClientWaiters();
+  private final PendingKeys pendingKeys = new PendingKeys();
+  private final RetryAttach retries = new RetryAttach(pendingKeys, clients);
+  private final Duplicates duplicates = new Duplicates();
+  private ParkedLogQueries parkedLogs;
   private final Map<Long, Message<Object>> reads = new HashMap<>();
   private LogQueries queries;
   private long nextRef;
@@ -92,8 +96,12 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
           node = new Node(settings(), boot.state(), new SecureRandom().nextLong());
           gate = new WriteGate(store, worker, this::release, registry);
           applier = new Applier(vertx.eventBus(), this::onOutcome);
-          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry);
-          applier.afterBatch = snapshots::applied;
+          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry, peerClientOptions);
+          parkedLogs = new ParkedLogQueries(queries, duplicates, config.limits().requestTimeoutMs() / 2);
+          applier.afterBatch = (batch, index) -> {
+            snapshots.applied(batch, index);
+            parkedLogs.applied(node, visibleLength, index);
+          };
           registerMetrics();
           visibleLength = node.length();
           return restoreStateMachine(boot);
@@ -117,8 +125,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     if (boot.state().membership() != null) {
       return Future.succeededFuture(boot);
     }
-    boolean joining = config.join() != null || (config.readOnly() && !config.peers().isEmpty());
-    Future<Membership> m = joining ? new Joiner(vertx, config, peerClientOptions).join()
+    Future<Membership> m = config.joins() ? new Joiner(vertx, config, peerClientOptions).join()
         : Future.succeededFuture(Bootstrap.founding(config));
     return m.compose(membership -> worker.executeBlocking(() -> {
       boot.store().appendAndSync(List.of(new DurableRecord.ConfigRecord(membership)));
@@ -135,7 +142,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     Future<Void> restored = Future.succeededFuture();
     if (boot.snapshot() != null) {
       restored = vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-          new BusApi.Restore(boot.snapshot().data()), Addresses.local(600_000))
+          new BusApi.Restore(boot.snapshot()::openState), Addresses.local(600_000))
           .map(r -> {
             applier.resetTo(boot.snapshot().length());
             return null;
@@ -158,22 +165,20 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private void registerConsumers() {
     EventBus bus = vertx.eventBus();
     bus.<BusApi.Submit>localConsumer(Addresses.LOG_SUBMIT, this::onSubmit);
+    bus.<BusApi.Attach>localConsumer(Addresses.LOG_ATTACH, this::onAttach);
     bus.<BusApi.MembershipChange>localConsumer(Addresses.LOG_MEMBERSHIP, this::onMembership);
     bus.<BusApi.ReadBarrier>localConsumer(Addresses.LOG_READ_BARRIER, this::onReadBarrier);
     bus.<BusApi.Query>localConsumer(Addresses.LOG_QUERY, this::onQuery);
     bus.<BusApi.SnapshotNow>localConsumer(Addresses.LOG_SNAPSHOT, m -> snapshots.onSnapshotNow(m));
+    bus.<BusApi.SnapshotFileQuery>localConsumer(Addresses.LOG_SNAPSHOT_FILE, snapshots::onFileQuery);
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
   }
 
   private void onPeer(raftsimple.core.msg.Message m) {
-    // Snapshot transfer is the shell's business; the core only asks for it (docs §12).
-    if (m instanceof raftsimple.core.msg.Message.SnapshotRead r) {
-      if (node.membership().get(r.from()) != null && r.to().equals(config.nodeId())) {
-        snapshots.onRead(r);
-      }
-    } else if (m instanceof raftsimple.core.msg.Message.SnapshotData d) {
-      snapshots.onData(d);
-    } else {
+    // Snapshots travel over HTTP(S) (log/SnapshotDownload); the core only asks for one (docs §12).
+    // These two messages of the former transfer are not for the core: an older peer's are dropped.
+    if (!(m instanceof raftsimple.core.msg.Message.SnapshotRead)
+        && !(m instanceof raftsimple.core.msg.Message.SnapshotData)) {
       step(new Input.Receive(m));
     }
   }
@@ -196,6 +201,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       exportMarks();
       clients.expire(t.nowMs(), "no quorum committed the entry within "
           + config.limits().requestTimeoutMs() + " ms; it may still commit later");
+      parkedLogs.expire(t.nowMs(), applier.appliedIndex());
     }
     if (fx.snapshotFetch != null) {
       snapshots.fetch(fx.snapshotFetch);
@@ -206,12 +212,36 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     }
   }
 
+  /**
+   * A client entry. One with an idempotency key that is already in flight here joins that entry
+   * (the ingress asks {@link #onAttach} first; this covers a submit that raced it); otherwise its
+   * key is pending from now until the entry's outcome is applied (docs/PROTOCOL.md §10).
+   */
   @SuppressWarnings("unchecked")
   private void onSubmit(Message<BusApi.Submit> m) {
     long ref = ++nextRef;
-    clients.add(ref, (Message<Object>) (Message<?>) m, nowMs() + config.limits().requestTimeoutMs());
+    long deadline = nowMs() + config.limits().requestTimeoutMs();
     BusApi.Submit s = m.body();
+    Message<Object> reply = (Message<Object>) (Message<?>) m;
+    if (s.idempotencyKey() != null) {
+      Hash bodyHash = raftsimple.chain.Hashing.sha256(s.payload());
+      if (retries.attach(s.idempotencyKey(), bodyHash, reply, deadline)) {
+        return;
+      }
+      pendingKeys.submitted(ref, s.idempotencyKey(), bodyHash);
+    }
+    clients.add(ref, reply, deadline);
     step(new Input.Submit(ref, s.wallMs(), s.payload(), s.idempotencyKey()));
+  }
+
+  /** A retry: wait for the entry in flight with its key, or hear {@code NONE} at once. */
+  @SuppressWarnings("unchecked")
+  private void onAttach(Message<BusApi.Attach> m) {
+    Message<Object> reply = (Message<Object>) (Message<?>) m;
+    if (!retries.attach(m.body().key(), m.body().bodyHash(), reply,
+        nowMs() + config.limits().requestTimeoutMs())) {
+      m.reply(BusApi.NONE);
+    }
   }
 
   /** A membership change becomes a system entry, committed like any other (docs §11). */
@@ -250,14 +280,14 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         if (q.from() < node.log().firstIndex() && node.log().baseLength() > 0) {
           m.fail(410, queries.compacted(node).toString());
         } else {
-          m.reply(queries.log(node, visibleLength, q.from(), q.limit()));
+          parkedLogs.answer(m, node, visibleLength, applier.appliedIndex(), q.from(), q.limit(), nowMs());
         }
       }
       case CLUSTER -> m.reply(queries.cluster(node, visibleLength, nowMs()));
       case READY -> m.reply(queries.ready(node, visibleLength, applier.appliedIndex()));
       case ENTRY -> {
         Object body = Hash.isHex(q.txid())
-            ? queries.entryStatus(node, visibleLength, Hash.parse(q.txid())) : null;
+            ? queries.entryStatus(node, visibleLength, Hash.parse(q.txid()), duplicates) : null;
         m.reply(body == null ? BusApi.NONE : body);
       }
       default -> m.fail(400, "unknown query " + q.kind());
@@ -284,8 +314,10 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private void onClientEvent(ClientEvent e) {
     if (e instanceof ClientEvent.Assigned a) {
       clients.assigned(a.ref(), a.txid());
+      pendingKeys.assigned(a.ref(), a.txid());
     } else if (e instanceof ClientEvent.Refused r) {
       clients.refused(r.ref(), r.code(), r.reason());
+      pendingKeys.refused(r.ref());
     } else if (e instanceof ClientEvent.ReadReady r) {
       Message<Object> m = reads.remove(r.ref());
       if (m != null) {
@@ -300,6 +332,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       onSystemApplied(s);
     } else if (e instanceof ClientEvent.QueueDropped d) {
       for (Hash txid : d.txids()) {
+        pendingKeys.released(txid); // its fate is unknown here: a retry may stamp a new entry
         clients.complete(txid, new BusApi.SubmitOutcome(BusApi.SubmitOutcome.Kind.UNAVAILABLE, txid,
             0, null, null, "UNAVAILABLE", "this node dropped its uncommitted entries (it installed a "
                 + "snapshot, or left the voters); the entry may still commit: poll its status"));
@@ -342,9 +375,15 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         new BusApi.Members(m.version(), List.copyOf(m.members().values())), LOCAL);
   }
 
+  /**
+   * An entry's outcome was applied: answer its clients (a duplicate's get the original outcome),
+   * note a duplicate for {@code GET /log}, and free its key, which the replicated table now knows.
+   */
   private void onOutcome(LogEntry entry, BusApi.Outcome outcome) {
+    duplicates.applied(entry, outcome);
     if (!raftsimple.core.SystemEntries.isSystem(entry.entry().payload())) {
       clients.complete(entry.txid(), BusApi.SubmitOutcome.of(outcome));
+      pendingKeys.released(entry.txid());
     }
   }
 
@@ -360,6 +399,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
 
   @Override
   public void compactWal(long length) {
+    duplicates.dropBefore(node.log().firstIndex()); // those entries are no longer served
+    // An installed snapshot moves the applied index without a batch: answer the pages it covers.
+    parkedLogs.applied(node, visibleLength, applier.appliedIndex());
     worker.executeBlocking(() -> store.compactBefore(length), true).onComplete(ar -> {
       if (ar.failed()) {
         LOG.log(System.Logger.Level.WARNING, "compacting the WAL failed: {0}", String.valueOf(ar.cause()));
@@ -406,6 +448,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         .description("This node's client entries waiting to commit").register(registry);
     Gauge.builder("raftsimple_waiting_clients", this, v -> v.clients.size())
         .description("Client requests waiting for an outcome").register(registry);
+    Gauge.builder("raftsimple_pending_idempotency_keys", this, v -> v.pendingKeys.size())
+        .description("Idempotency keys of this node's entries in flight (retries attach to them)")
+        .register(registry);
   }
 
   @Override
@@ -423,6 +468,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       clients.failAll("the node is shutting down; the entry may still commit");
       for (Message<Object> m : reads.values()) {
         m.fail(503, "the node is shutting down");
+      }
+      if (parkedLogs != null) {
+        parkedLogs.failAll("the node is shutting down");
       }
       reads.clear();
       return closeStore();

@@ -5,10 +5,11 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.eventbus.DeliveryOptions;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import java.lang.System.Logger.Level;
-import java.util.Arrays;
+import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
@@ -19,7 +20,8 @@ import raftsimple.core.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;
-import raftsimple.core.msg.Message;
+import raftsimple.statemachine.Json;
+import raftsimple.storage.SnapshotFile;
 import raftsimple.storage.SnapshotStore;
 
 /**
@@ -28,20 +30,28 @@ import raftsimple.storage.SnapshotStore;
  * <ul>
  *   <li><b>Taking.</b> After an applied batch that ends on an instance boundary, once
  *       {@code snapshotEveryEntries} entries or {@code snapshotEveryBytes} payload bytes came since
- *       the last snapshot, the state machine captures its state (cheaply) and serializes it off the
- *       event loop; the file is written on its own worker, so neither commits nor applies wait.
- *       Then the core drops entries before it from memory and the WAL drops covered segments.
- *   <li><b>Serving.</b> A peer behind our compacted log reads our newest snapshot file in 1 MiB
- *       chunks ({@code SnapshotRead} → {@code SnapshotData}).
- *   <li><b>Installing.</b> When the core asks (a peer offered its snapshot), we read it in chunks,
- *       verify its SHA-256 and chain position, make it durable, restore the state machine from it,
- *       and only then tell the core.
+ *       the last snapshot, the state machine captures its state (in constant time for the KV
+ *       machine) and the snapshot worker streams it straight into the file, so neither commits nor
+ *       applies wait and no copy of the whole state is ever made. Then the core drops entries
+ *       before it from memory and the WAL drops covered segments.
+ *   <li><b>Serving.</b> A peer behind our compacted log downloads a snapshot file with {@code GET
+ *       /peer/snapshots/<length>} ({@code ingress/PeerSnapshotRoute}); we only say where the file
+ *       is ({@link #onFileQuery}).
+ *   <li><b>Installing.</b> When the core asks (a peer offered its snapshot), {@link
+ *       SnapshotDownload} streams the peer's file to disk, verifying its SHA-256 as it arrives; then
+ *       the state machine restores from the file as a stream, on a worker thread, and only then is
+ *       the core told.
  * </ul>
+ *
+ * The transfer goes over HTTP(S) to the peer's URL for every peer transport (the URL is in every
+ * configuration, the client port serves every node, and mutual TLS authenticates both ends), so a
+ * transport carries only protocol messages and its batches never hold tens of MB; the core's
+ * {@code SnapshotRead}/{@code SnapshotData} messages are no longer used.
  */
 final class Snapshots {
   private static final System.Logger LOG = System.getLogger(Snapshots.class.getName());
-  static final int CHUNK_BYTES = 1 << 20;
-  private static final long CHUNK_TIMEOUT_MS = 10_000;
+  /** A download that receives nothing for this long has failed; the core asks again. */
+  static final long DOWNLOAD_IDLE_TIMEOUT_MS = 10_000;
 
   interface Host {
     Node node();
@@ -60,28 +70,16 @@ final class Snapshots {
   private final WorkerExecutor worker;
   private final Host host;
   private final Timer takeTimer;
+  private final HttpClient client;
+  private final SnapshotDownload download;
   private long entriesSince;
   private long bytesSince;
   private boolean taking;
-  private byte[] served;
-  private long servedLength;
-  private Incoming incoming;
+  /** The peer whose snapshot is being fetched and installed, or null. */
+  private String incoming;
 
-  /** A transfer in progress from {@code peer}. */
-  private static final class Incoming {
-    final String peer;
-    final long length;
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    long total = -1;
-    long timerId = -1;
-
-    Incoming(String peer, long length) {
-      this.peer = peer;
-      this.length = length;
-    }
-  }
-
-  Snapshots(Vertx vertx, NodeConfig config, SnapshotStore store, Host host, MeterRegistry registry) {
+  Snapshots(Vertx vertx, NodeConfig config, SnapshotStore store, Host host, MeterRegistry registry,
+      HttpClientOptions peerClientOptions) {
     this.vertx = vertx;
     this.config = config;
     this.store = store;
@@ -90,6 +88,9 @@ final class Snapshots {
     this.takeTimer = Timer.builder("raftsimple_snapshot_duration")
         .description("Time to take one snapshot (capture, serialize, write, compact)")
         .serviceLevelObjectives(raftsimple.metrics.Buckets.LONG).register(registry);
+    this.client = vertx.createHttpClient(new HttpClientOptions(peerClientOptions)
+        .setConnectTimeout(3_000).setKeepAlive(false));
+    this.download = new SnapshotDownload(vertx, client, worker, store, DOWNLOAD_IDLE_TIMEOUT_MS);
   }
 
   SnapshotStore store() {
@@ -119,7 +120,7 @@ final class Snapshots {
    * machine has captured its state), and the newest snapshot file is answered when it is at the
    * applied index, or one is taken there.
    */
-  void onSnapshotNow(io.vertx.core.eventbus.Message<BusApi.SnapshotNow> m) {
+  void onSnapshotNow(Message<BusApi.SnapshotNow> m) {
     io.vertx.core.Promise<BusApi.SnapshotReady> p = io.vertx.core.Promise.promise();
     p.future().onSuccess(m::reply).onFailure(e -> m.fail(503, "no snapshot can be taken now: "
         + e.getMessage()));
@@ -135,7 +136,7 @@ final class Snapshots {
       if (ar.succeeded() && !lengths.isEmpty() && lengths.get(lengths.size() - 1) == at) {
         applier.resume();
         taking = false;
-        answerOnDemand(at, store.directory().resolve(SnapshotStore.name(at)), null);
+        answerOnDemand(at, store.file(at), null);
       } else if (ar.failed() || !host.node().log().isBoundary(at)) {
         applier.resume();
         taking = false;
@@ -165,9 +166,6 @@ final class Snapshots {
     take(length, () -> { });
   }
 
-  /** A snapshot file written: its size of state and where it is. */
-  private record Written(int stateBytes, java.nio.file.Path file) {}
-
   /** Takes a snapshot at {@code length}; {@code captured} runs once the state machine has it. */
   private void take(long length, Runnable captured) {
     taking = true;
@@ -177,19 +175,19 @@ final class Snapshots {
     Hash head = last != null ? last.hash() : node.log().baseHash();
     Membership membership = node.membershipAt(length);
     // Sent before the applier's next batch, so the state machine captures exactly `length`.
-    vertx.eventBus().<BusApi.SnapshotBytes>request(Addresses.SM_SNAPSHOT, new BusApi.TakeSnapshot(),
-            Addresses.local(600_000))
+    vertx.eventBus().<BusApi.SnapshotCapture>request(Addresses.SM_SNAPSHOT, new BusApi.TakeSnapshot(),
+            Addresses.local(60_000))
         .onComplete(ar -> captured.run())
         .compose(reply -> {
-          BusApi.SnapshotBytes b = reply.body();
-          if (b.appliedIndex() != length) {
-            return Future.failedFuture("state machine snapshot is at " + b.appliedIndex() + ", not " + length);
+          BusApi.SnapshotCapture c = reply.body();
+          if (c.appliedIndex() != length) {
+            return Future.failedFuture("state machine snapshot is at " + c.appliedIndex() + ", not " + length);
           }
           return worker.executeBlocking(() -> {
-            java.nio.file.Path file =
-                store.write(length, head.toBytes(), MembershipJson.encode(membership), b.data());
+            SnapshotFile f = store.write(length, head.toBytes(), MembershipJson.encode(membership),
+                c.writer()::writeTo);
             store.retain(2);
-            return new Written(b.data().length, file);
+            return f;
           }, true);
         })
         .onComplete(ar -> {
@@ -203,137 +201,107 @@ final class Snapshots {
           }
           entriesSince = 0;
           bytesSince = 0;
-          served = null;
           host.step(new Input.SnapshotTaken(length, config.limits().snapshotRetainEntries()));
           host.compactWal(length);
           takeTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           LOG.log(Level.INFO, "node {0}: snapshot at length {1} ({2} bytes of state) in {3} ms",
-              config.nodeId(), length, ar.result().stateBytes(), (System.nanoTime() - started) / 1_000_000);
+              config.nodeId(), length, ar.result().dataLength(), (System.nanoTime() - started) / 1_000_000);
         });
   }
 
   // ---------------------------------------------------------------- serving
 
-  void onRead(Message.SnapshotRead r) {
-    loadServed().onComplete(ar -> {
-      Node node = host.node();
-      byte[] bytes = ar.succeeded() ? ar.result() : null;
-      boolean ok = bytes != null && servedLength == r.snapshotLength() && r.offset() >= 0
-          && r.offset() <= bytes.length;
-      if (!ok) {
-        send(new Message.SnapshotData(config.nodeId(), r.from(), node.length(), node.head(),
-            r.snapshotLength(), r.offset(), 0, new byte[0]));
+  /** Where the snapshot file at the asked length is, for {@code GET /peer/snapshots/<length>}. */
+  void onFileQuery(Message<BusApi.SnapshotFileQuery> m) {
+    long length = m.body().length();
+    worker.executeBlocking(() -> {
+      java.nio.file.Path f = store.file(length);
+      return Files.isRegularFile(f) ? new BusApi.SnapshotFileInfo(f, Files.size(f)) : null;
+    }, false).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        m.reply(ar.result());
         return;
       }
-      int n = (int) Math.min(Math.min(Math.max(1, r.max()), CHUNK_BYTES), bytes.length - r.offset());
-      byte[] chunk = Arrays.copyOfRange(bytes, (int) r.offset(), (int) r.offset() + n);
-      send(new Message.SnapshotData(config.nodeId(), r.from(), node.length(), node.head(),
-          r.snapshotLength(), r.offset(), bytes.length, chunk));
-    });
-  }
-
-  /** The newest snapshot file's bytes, read once and kept until the next snapshot replaces it. */
-  private Future<byte[]> loadServed() {
-    if (served != null) {
-      return Future.succeededFuture(served);
-    }
-    return worker.executeBlocking(() -> {
-      java.util.List<Long> lengths = store.lengths();
-      if (lengths.isEmpty()) {
-        return (Object[]) null;
-      }
-      long length = lengths.get(lengths.size() - 1);
-      return new Object[] {length, store.bytes(length)};
-    }, true).map(pair -> {
-      if (pair == null) {
-        return null;
-      }
-      servedLength = (Long) pair[0];
-      served = (byte[]) pair[1];
-      return served;
+      com.fasterxml.jackson.databind.node.ObjectNode body = Json.NODES.objectNode();
+      body.put("code", "NOT_FOUND");
+      body.put("error", "node " + config.nodeId() + " holds no snapshot at length " + length
+          + (ar.failed() ? ": " + ar.cause() : "; ask for its newest"));
+      m.fail(404, body.toString());
     });
   }
 
   // ---------------------------------------------------------------- installing
 
-  /** The core asks for a peer's snapshot: start reading it (one transfer at a time). */
+  /** The core asks for a peer's snapshot: download it (one transfer at a time), then install it. */
   void fetch(Effects.SnapshotFetch f) {
     if (incoming != null) {
       return;
     }
+    String url = urlOf(f.peer());
+    if (url == null) {
+      LOG.log(Level.WARNING, "node {0}: cannot fetch the snapshot of {1}: its URL is unknown",
+          config.nodeId(), f.peer());
+      return;
+    }
     LOG.log(Level.INFO, "node {0}: behind {1}''s compacted log; fetching its snapshot at length {2}",
         config.nodeId(), f.peer(), f.length());
-    incoming = new Incoming(f.peer(), f.length());
-    requestNext();
-  }
-
-  private void requestNext() {
-    Incoming in = incoming;
-    Node node = host.node();
-    send(new Message.SnapshotRead(config.nodeId(), in.peer, node.length(), node.head(), in.length,
-        in.bytes.size(), CHUNK_BYTES));
-    vertx.cancelTimer(in.timerId);
-    in.timerId = vertx.setTimer(CHUNK_TIMEOUT_MS, id -> {
-      if (incoming == in) {
-        LOG.log(Level.WARNING, "snapshot transfer from {0} stalled; the core will ask again", in.peer);
+    incoming = f.peer();
+    long started = System.nanoTime();
+    download.fetch(url, f.length()).onComplete(ar -> {
+      if (ar.failed()) {
         incoming = null;
+        LOG.log(Level.WARNING, "node {0}: fetching the snapshot at {1} from {2} failed (the core will "
+            + "ask again): {3}", config.nodeId(), f.length(), f.peer(), String.valueOf(ar.cause()));
+        return;
       }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      LOG.log(Level.INFO, "node {0}: snapshot transfer from {1}: {2} bytes in {3} ms ({4} MB/s), "
+          + "checksum verified", config.nodeId(), f.peer(), ar.result().size(), Math.round(seconds * 1000),
+          Math.round(ar.result().size() / 1e6 / Math.max(seconds, 1e-3)));
+      install(f.peer(), ar.result());
     });
   }
 
-  void onData(Message.SnapshotData d) {
-    Incoming in = incoming;
-    if (in == null || !d.from().equals(in.peer) || d.snapshotLength() != in.length
-        || d.offset() != in.bytes.size()) {
-      return; // stale or duplicate chunk
+  /** A peer's URL: from the configuration at the head, else from this node's config file. */
+  private String urlOf(String peer) {
+    Membership.Member m = host.node().membership().get(peer);
+    if (m != null && !m.url().isEmpty()) {
+      return m.url();
     }
-    if (d.total() <= 0 || d.data().length == 0 || d.total() > Integer.MAX_VALUE - 64) {
-      LOG.log(Level.WARNING, "peer {0} no longer has snapshot {1}", in.peer, in.length);
-      vertx.cancelTimer(in.timerId);
-      incoming = null;
-      return;
+    for (NodeConfig.Peer p : config.peers()) {
+      if (p.id().equals(peer)) {
+        return p.url();
+      }
     }
-    in.total = d.total();
-    in.bytes.write(d.data(), 0, d.data().length);
-    if (in.bytes.size() < in.total) {
-      requestNext();
-      return;
-    }
-    vertx.cancelTimer(in.timerId);
-    install(in);
+    return null;
   }
 
   /**
-   * Verifies and installs a complete transfer: the durable file, then — with the applier paused and
-   * only if the state machine has not already applied past it — the state machine, then the core
-   * (only if its log has not passed the snapshot meanwhile, e.g. by fetching from another peer).
-   * Either way the state machine ends at the snapshot's length or beyond it, never behind what it
-   * had applied (simulator planted bug (e)).
+   * Installs a downloaded, verified and durable snapshot: with the applier paused and only if the
+   * state machine has not already applied past it, the state machine (restored from the file as a
+   * stream, on a worker thread), then the core (only if its log has not passed the snapshot
+   * meanwhile, e.g. by fetching from another peer). Either way the state machine ends at the
+   * snapshot's length or beyond it, never behind what it had applied (simulator planted bug (e)).
    */
-  private void install(Incoming in) {
-    byte[] bytes = in.bytes.toByteArray();
+  private void install(String peer, SnapshotFile snap) {
     Applier applier = host.applier();
-    worker.executeBlocking(() -> {
-      store.install(in.length, bytes); // verifies the SHA-256 and the header
-      return SnapshotStore.decode(bytes, store.directory());
-    }, true).compose(snap -> Future.<Void>future(p -> applier.pause(p::complete)).map(snap))
-        .compose(snap -> applier.appliedIndex() >= snap.length()
-            ? Future.succeededFuture(snap)
-            : vertx.eventBus().<Long>request(Addresses.SM_RESTORE, new BusApi.Restore(snap.data()),
+    long started = System.nanoTime();
+    Future.<Void>future(p -> applier.pause(p::complete))
+        .compose(v -> applier.appliedIndex() >= snap.length()
+            ? Future.succeededFuture()
+            : vertx.eventBus().<Long>request(Addresses.SM_RESTORE, new BusApi.Restore(snap::openState),
                 Addresses.local(600_000)).map(r -> {
                   applier.resetTo(snap.length());
-                  return snap;
+                  return null;
                 }))
         .onComplete(ar -> {
           incoming = null;
           applier.resume();
           if (ar.failed()) {
-            LOG.log(Level.WARNING, "installing the snapshot from {0} failed: {1}", in.peer,
+            LOG.log(Level.WARNING, "installing the snapshot from {0} failed: {1}", peer,
                 String.valueOf(ar.cause()));
             return;
           }
-          SnapshotStore.Snapshot snap = ar.result();
-          served = null;
           entriesSince = 0;
           bytesSince = 0;
           if (host.node().length() >= snap.length()) {
@@ -344,16 +312,13 @@ final class Snapshots {
           Membership m = MembershipJson.decode(snap.meta());
           host.step(new Input.SnapshotInstalled(snap.length(), Hash.of(snap.head()), m));
           host.compactWal(snap.length());
-          LOG.log(Level.INFO, "node {0}: installed the snapshot at length {1} from {2}",
-              config.nodeId(), snap.length(), in.peer);
+          LOG.log(Level.INFO, "node {0}: installed the snapshot at length {1} from {2} (state restored "
+              + "in {3} ms)", config.nodeId(), snap.length(), peer, (System.nanoTime() - started) / 1_000_000);
         });
   }
 
-  private void send(Message m) {
-    vertx.eventBus().send(Addresses.PEER_OUT, m, Addresses.LOCAL);
-  }
-
   void close() {
+    client.close();
     worker.close();
   }
 }

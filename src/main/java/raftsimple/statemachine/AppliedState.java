@@ -1,6 +1,8 @@
 package raftsimple.statemachine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -210,43 +212,95 @@ public final class AppliedState {
   /**
    * The applied index, the idempotency table (oldest first) and the user machine's snapshot, in the
    * versioned layout of {@link AppliedStateSnapshot}. Equal applied entries give equal bytes,
-   * provided the user's {@code snapshot} is deterministic.
+   * provided the user's snapshot is deterministic.
    */
   public byte[] snapshot() {
-    return AppliedStateSnapshot.encode(appliedIndex, idempotency, machine.snapshot());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      snapshotWriter().writeTo(out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a byte array does not fail
+    }
+    return out.toByteArray();
   }
 
   /**
-   * Captures the state at {@link #appliedIndex()} now and returns a task producing the same bytes
-   * {@link #snapshot} would have, safe to run on another thread while applies continue.
+   * Captures the state at {@link #appliedIndex()} now and returns a writer producing the same bytes
+   * {@link #snapshot} would have, safe to run on another thread while applies continue: the table is
+   * copied (at most {@code idempotencyKeysMax} rows), the user machine captures its own state
+   * ({@link StateMachine#snapshotWriter}).
    */
-  public java.util.function.Supplier<byte[]> snapshotLater() {
+  public SnapshotWriter snapshotWriter() {
     long index = appliedIndex;
     LinkedHashMap<String, Remembered> table = new LinkedHashMap<>(idempotency);
-    java.util.function.Supplier<byte[]> machineBytes = machine.snapshotLater();
-    return () -> AppliedStateSnapshot.encode(index, table, machineBytes.get());
+    SnapshotWriter machineState = machine.snapshotWriter();
+    if (machineState == null) {
+      throw new IllegalStateException(machine.getClass().getName() + ".snapshotWriter returned null");
+    }
+    return out -> {
+      AppliedStateSnapshot.writeHeader(out, index, table);
+      machineState.writeTo(out);
+    };
   }
 
   /**
-   * Replaces everything with a {@link #snapshot}. The bytes are checked before the user's {@code
-   * restore} is called; this object changes only after it returned. A table larger than this node's
-   * {@code idempotencyKeysMax} is cut down oldest-first, as if the keys had been evicted.
+   * Replaces everything with a {@link #snapshot}'s bytes; see {@link #restore(InputStream)}.
+   *
+   * @throws IllegalArgumentException naming the problem when the bytes are not a valid snapshot
+   */
+  public void restore(byte[] snapshot) {
+    try {
+      restore(new java.io.ByteArrayInputStream(snapshot));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a byte array does not fail
+    }
+  }
+
+  /**
+   * Replaces everything with a snapshot read from {@code in} (which ends where the snapshot ends).
+   * The header and table are checked before the user's {@code restore} is called, which reads the
+   * rest of the stream; this object changes only after it returned. A table larger than this
+   * node's {@code idempotencyKeysMax} is cut down oldest-first, as if the keys had been evicted.
    *
    * @throws IllegalArgumentException naming the problem when the bytes are not a valid snapshot (or
    *     the user's {@code restore} refused its part)
+   * @throws IOException when the stream cannot be read
    */
-  public void restore(byte[] snapshot) {
-    AppliedStateSnapshot.Decoded d = AppliedStateSnapshot.decode(snapshot);
+  public void restore(InputStream in) throws IOException {
+    AppliedStateSnapshot.Header h = AppliedStateSnapshot.readHeader(in);
     LinkedHashMap<String, Remembered> table = new LinkedHashMap<>();
-    int skip = Math.max(0, d.table().size() - idempotencyKeysMax);
-    for (Map.Entry<String, Remembered> r : d.table().entrySet()) {
+    int skip = Math.max(0, h.table().size() - idempotencyKeysMax);
+    for (Map.Entry<String, Remembered> r : h.table().entrySet()) {
       if (skip-- > 0) {
         continue;
       }
       table.put(r.getKey(), r.getValue());
     }
-    machine.restore(d.machine());
+    if (h.machineBytes() >= 0) { // version 1: the machine's bytes are framed, nothing follows
+      byte[] machineBytes = in.readNBytes((int) h.machineBytes());
+      if (machineBytes.length < h.machineBytes()) {
+        throw new IllegalArgumentException("state snapshot: truncated in the state machine snapshot");
+      }
+      if (in.read() >= 0) {
+        throw new IllegalArgumentException("state snapshot: unexpected bytes after the state machine snapshot");
+      }
+      machine.restore(machineBytes);
+    } else {
+      machine.restore(new NonClosing(in));
+    }
     idempotency = table;
-    appliedIndex = d.appliedIndex();
+    appliedIndex = h.appliedIndex();
+  }
+
+  /** The user's machine gets the stream to read, not to close: the caller owns it. */
+  private static final class NonClosing extends java.io.FilterInputStream {
+    NonClosing(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {
+      // not the machine's to close
+    }
   }
 }

@@ -3,6 +3,9 @@ package raftsimple.statemachine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -13,39 +16,56 @@ import raftsimple.chain.Hash;
 import raftsimple.statemachine.AppliedState.Remembered;
 
 /**
- * The byte layout of an {@link AppliedState} snapshot, version 1. Big-endian, no padding:
+ * The byte layout of an {@link AppliedState} snapshot. Big-endian, no padding; version 2 is
+ * written, versions 1 and 2 are read:
  *
  * <pre>
  *   4 bytes  magic "RSAS"
- *   4 bytes  version (1)
+ *   4 bytes  version (2)
  *   8 bytes  appliedIndex (&gt;= 0)
  *   4 bytes  n, then n bytes: the idempotency table as compact UTF-8 JSON, oldest key first:
  *            [{"key": K, "bodyHash": hex, "outcome": {"txid": hex, "index": i, "hash": hex,
  *              "ok": b, "result"?: any, "reason"?: string}}, ...]
  *            ("result" is absent for a Java-null result and JSON null for a NullNode result;
  *             "reason" is absent when null)
- *   4 bytes  m, then m bytes: the user machine's own snapshot, opaque
+ *   the rest: the user machine's own snapshot, opaque, to the end of the stream
+ *            (version 1: 4 bytes m, then m bytes, and nothing after them)
  * </pre>
  *
- * Nothing may follow. The user's bytes are framed rather than embedded in the JSON so that a large
- * machine snapshot is not base64-inflated and parsed as a tree.
+ * The user's bytes are not embedded in the JSON, so a large machine snapshot is neither
+ * base64-inflated nor parsed as a tree. Version 2 leaves them unframed so that they can be
+ * streamed straight from the machine into the snapshot file, their size unknown until written; the
+ * stream's end (the snapshot file knows its data length) is theirs.
  */
 final class AppliedStateSnapshot {
   private AppliedStateSnapshot() {}
 
   static final byte[] MAGIC = "RSAS".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   private static final int HEADER_BYTES = 4 + 4 + 8;
 
-  record Decoded(long appliedIndex, LinkedHashMap<String, Remembered> table, byte[] machine) {}
+  /** The log layer's part of a snapshot, read ahead of the user machine's bytes. */
+  record Header(long appliedIndex, LinkedHashMap<String, Remembered> table, long machineBytes) {}
 
-  static byte[] encode(long appliedIndex, Map<String, Remembered> table, byte[] machine) {
+  /** Writes the header and table; the user machine's bytes follow (version 2). */
+  static void writeHeader(OutputStream out, long appliedIndex, Map<String, Remembered> table)
+      throws IOException {
     byte[] tableBytes = Json.compact(tableJson(table));
-    ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + 4 + tableBytes.length + 4 + machine.length);
-    out.put(MAGIC).putInt(VERSION).putLong(appliedIndex);
-    out.putInt(tableBytes.length).put(tableBytes);
-    out.putInt(machine.length).put(machine);
-    return out.array();
+    out.write(ByteBuffer.allocate(HEADER_BYTES + 4).put(MAGIC).putInt(VERSION).putLong(appliedIndex)
+        .putInt(tableBytes.length).array());
+    out.write(tableBytes);
+  }
+
+  /** A whole snapshot in memory (tests, and machines' small snapshots). */
+  static byte[] encode(long appliedIndex, Map<String, Remembered> table, byte[] machine) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      writeHeader(out, appliedIndex, table);
+      out.write(machine);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a byte array does not fail
+    }
+    return out.toByteArray();
   }
 
   private static ArrayNode tableJson(Map<String, Remembered> table) {
@@ -74,47 +94,53 @@ final class AppliedStateSnapshot {
     return n;
   }
 
-  /** @throws IllegalArgumentException naming the first problem found */
-  static Decoded decode(byte[] bytes) {
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    need(in, HEADER_BYTES, "header");
+  /**
+   * Reads the header and table from {@code in}, leaving it at the first byte of the user machine's
+   * snapshot; {@code machineBytes} is their number for version 1, -1 (to the end) for version 2.
+   *
+   * @throws IllegalArgumentException naming the first problem found
+   */
+  static Header readHeader(InputStream in) throws IOException {
+    ByteBuffer fixed = ByteBuffer.wrap(readN(in, HEADER_BYTES, "header"));
     byte[] magic = new byte[MAGIC.length];
-    in.get(magic);
+    fixed.get(magic);
     if (!Arrays.equals(magic, MAGIC)) {
       throw bad("not a raftsimple state snapshot (bad magic)");
     }
-    int version = in.getInt();
-    if (version != VERSION) {
-      throw bad("unsupported version " + version + " (this build reads version " + VERSION + ")");
+    int version = fixed.getInt();
+    if (version != 1 && version != VERSION) {
+      throw bad("unsupported version " + version + " (this build reads versions 1 and " + VERSION + ")");
     }
-    long appliedIndex = in.getLong();
+    long appliedIndex = fixed.getLong();
     if (appliedIndex < 0) {
       throw bad("negative appliedIndex " + appliedIndex);
     }
     byte[] tableBytes = frame(in, "idempotency table");
-    byte[] machine = frame(in, "state machine snapshot");
-    if (in.hasRemaining()) {
-      throw bad(in.remaining() + " unexpected bytes after the state machine snapshot");
+    LinkedHashMap<String, Remembered> table = parseTable(tableBytes, appliedIndex);
+    long machineBytes = -1;
+    if (version == 1) {
+      machineBytes = ByteBuffer.wrap(readN(in, 4, "state machine snapshot length")).getInt();
+      if (machineBytes < 0) {
+        throw bad("negative state machine snapshot length " + machineBytes);
+      }
     }
-    return new Decoded(appliedIndex, parseTable(tableBytes, appliedIndex), machine);
+    return new Header(appliedIndex, table, machineBytes);
   }
 
-  private static byte[] frame(ByteBuffer in, String what) {
-    need(in, 4, what + " length");
-    int n = in.getInt();
+  private static byte[] frame(InputStream in, String what) throws IOException {
+    int n = ByteBuffer.wrap(readN(in, 4, what + " length")).getInt();
     if (n < 0) {
       throw bad("negative " + what + " length " + n);
     }
-    need(in, n, what);
-    byte[] b = new byte[n];
-    in.get(b);
-    return b;
+    return readN(in, n, what);
   }
 
-  private static void need(ByteBuffer in, int n, String what) {
-    if (in.remaining() < n) {
-      throw bad("truncated in the " + what + " (needs " + n + " bytes, " + in.remaining() + " left)");
+  private static byte[] readN(InputStream in, int n, String what) throws IOException {
+    byte[] b = in.readNBytes(n);
+    if (b.length < n) {
+      throw bad("truncated in the " + what + " (needs " + n + " bytes, " + b.length + " left)");
     }
+    return b;
   }
 
   private static LinkedHashMap<String, Remembered> parseTable(byte[] bytes, long appliedIndex) {

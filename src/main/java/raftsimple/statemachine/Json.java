@@ -37,6 +37,25 @@ public final class Json {
           .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
           .build();
 
+  /**
+   * {@link #MAPPER}'s number handling for reading large snapshots as a stream: field names are
+   * neither interned nor canonicalized (a snapshot of a million keys would otherwise push a million
+   * strings through the parser's symbol table and the JVM's string pool: 3-10x the parse time, on
+   * this machine), and fields named twice are not detected (that takes a hash set of every key).
+   * A reader using it must check what it relies on itself: the KV machine checks that its keys
+   * come in strictly ascending order, which rules out one twice. Snapshots are written by the node
+   * from trees, which cannot hold a field twice, and checksummed (docs/PROTOCOL.md §12).
+   */
+  public static final ObjectMapper SNAPSHOT_MAPPER =
+      JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+              .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES)
+              .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+              .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
   /** Tree factory for results and snapshots built in code. */
   public static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 

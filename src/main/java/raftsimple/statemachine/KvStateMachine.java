@@ -1,12 +1,19 @@
 package raftsimple.statemachine;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.pcollections.TreePMap;
 
 /**
@@ -49,6 +56,9 @@ public final class KvStateMachine implements StateMachine {
   public static final int KEY_CHARS_MAX = 1024;
 
   static final String SNAPSHOT_FORMAT = "raftsimple.kv";
+  /** Reads one value in the middle of a snapshot: the node's settings, minus the end-of-input check. */
+  private static final com.fasterxml.jackson.databind.ObjectReader VALUES = Json.SNAPSHOT_MAPPER.readerFor(JsonNode.class)
+      .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final int SNAPSHOT_VERSION = 1;
 
   private static final String OPS = "put, delete, cas, append";
@@ -209,29 +219,47 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public byte[] snapshot() {
-    return encode(data);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      write(data, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return out.toByteArray();
   }
 
   /**
-   * Keeps the current version of the persistent map (constant time, nothing copied) and serializes
-   * it later, on another thread, while applies make new versions. Stored values are never mutated
-   * (see the class invariants), so sharing them is safe.
+   * Keeps the current version of the persistent map (constant time, nothing copied) and writes it
+   * later, on another thread, while applies make new versions: straight to the stream with
+   * Jackson's streaming generator, one key at a time, so no tree or byte array of the whole state
+   * is ever built. Stored values are never mutated (see the class invariants), so sharing them is
+   * safe.
    */
   @Override
-  public java.util.function.Supplier<byte[]> snapshotLater() {
+  public SnapshotWriter snapshotWriter() {
     TreePMap<String, JsonNode> version = data;
-    return () -> encode(version);
+    return out -> write(version, out);
   }
 
-  private static byte[] encode(Map<String, JsonNode> data) {
-    ObjectNode root = Json.NODES.objectNode();
-    root.put("format", SNAPSHOT_FORMAT);
-    root.put("version", SNAPSHOT_VERSION);
-    ObjectNode out = root.putObject("data");
-    for (Map.Entry<String, JsonNode> e : data.entrySet()) {
-      out.set(e.getKey(), e.getValue());
+  private static void write(Map<String, JsonNode> data, OutputStream out) throws IOException {
+    try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the caller owns the stream
+      g.writeStartObject();
+      g.writeStringField("format", SNAPSHOT_FORMAT);
+      g.writeNumberField("version", SNAPSHOT_VERSION);
+      g.writeObjectFieldStart("data");
+      for (Map.Entry<String, JsonNode> e : data.entrySet()) {
+        g.writeFieldName(e.getKey());
+        JsonNode v = e.getValue();
+        if (v.isTextual()) {
+          g.writeString(v.textValue()); // what TextNode.serialize writes, without a mapper call
+        } else {
+          g.writeTree(v);
+        }
+      }
+      g.writeEndObject();
+      g.writeEndObject();
     }
-    return Json.compact(root);
   }
 
   /**
@@ -241,47 +269,177 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
-    JsonNode root;
     try {
-      root = Json.parse(snapshot);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("kv snapshot is " + e.getMessage(), e);
+      restore(new java.io.ByteArrayInputStream(snapshot));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
     }
-    if (!root.isObject()) {
-      throw new IllegalArgumentException("kv snapshot: expected a JSON object, got " + Json.typeName(root));
-    }
-    checkHeader(root);
-    TreeMap<String, JsonNode> restored = new TreeMap<>();
-    for (Map.Entry<String, JsonNode> f : root.get("data").properties()) {
-      String problem = keyProblem(Json.NODES.textNode(f.getKey()));
-      if (problem != null) {
-        throw new IllegalArgumentException("kv snapshot: " + problem);
+  }
+
+  /**
+   * Reads a snapshot as a stream, one key at a time, into a new map that replaces the state only
+   * once the whole stream checked out: {@code "format"} and {@code "version"} first (as written),
+   * then {@code "data"} with valid keys in strictly ascending order (as written: so no key twice),
+   * no null value, and nothing after it. The keys arrive sorted, so the persistent map is built
+   * from them in linear time ({@link SortedEntries}) rather than by a million tree insertions; the
+   * parser neither interns the keys nor keeps a set of them ({@link Json#SNAPSHOT_MAPPER}).
+   *
+   * @throws IllegalArgumentException naming the problem when the bytes are not such a snapshot
+   */
+  @Override
+  public void restore(InputStream in) throws IOException {
+    SortedEntries restored = new SortedEntries();
+    try (JsonParser p = Json.SNAPSHOT_MAPPER.createParser(in)) {
+      p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+      expect(p.nextToken() == JsonToken.START_OBJECT, "expected a JSON object");
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "format".equals(p.currentName()),
+          "expected \"format\" first");
+      p.nextToken();
+      checkFormat(p.getValueAsString());
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "version".equals(p.currentName()),
+          "expected \"version\" after \"format\"");
+      checkVersion(p.nextToken() == JsonToken.VALUE_NUMBER_INT ? p.getNumberValue() : p.getText());
+      expect(JsonToken.FIELD_NAME == p.nextToken() && "data".equals(p.currentName()),
+          "expected \"data\" after \"version\"");
+      expect(p.nextToken() == JsonToken.START_OBJECT, "\"data\" must be an object");
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        String problem = keyProblem(Json.NODES.textNode(key));
+        if (problem != null) {
+          throw new IllegalArgumentException("kv snapshot: " + problem);
+        }
+        JsonNode value = value(p, p.nextToken());
+        if (value == null || value.isNull()) {
+          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key) + " holds null");
+        }
+        if (!restored.add(key, value)) {
+          throw new IllegalArgumentException("kv snapshot: key " + quoteKey(key)
+              + " is not after the key before it (keys are written in ascending order, each once)");
+        }
       }
-      if (f.getValue().isNull()) {
-        throw new IllegalArgumentException("kv snapshot: key " + quoteKey(f.getKey()) + " holds null");
-      }
-      restored.put(f.getKey(), f.getValue());
+      expect(p.currentToken() == JsonToken.END_OBJECT, "\"data\" is not closed");
+      expect(p.nextToken() == JsonToken.END_OBJECT,
+          "unexpected fields besides format, version, data");
+      expect(p.nextToken() == null, "unexpected bytes after the snapshot");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("kv snapshot is not JSON: " + e.getOriginalMessage(), e);
     }
     data = TreePMap.fromSortedMap(restored);
   }
 
-  private static void checkHeader(JsonNode root) {
-    JsonNode format = root.get("format");
-    if (format == null || !SNAPSHOT_FORMAT.equals(format.textValue())) {
-      throw new IllegalArgumentException("kv snapshot: \"format\" must be \"" + SNAPSHOT_FORMAT + "\", got "
-          + Json.abbreviate(format, 64));
+  /**
+   * One value of a snapshot. Strings and booleans (the common case) are made directly, as the
+   * node's mapper makes them; numbers (exact types and scales), objects and arrays go through it.
+   */
+  private static JsonNode value(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      return Json.NODES.textNode(p.getText());
     }
-    JsonNode version = root.get("version");
-    if (version == null || !version.isInt() || version.intValue() != SNAPSHOT_VERSION) {
-      throw new IllegalArgumentException("kv snapshot: unsupported version " + Json.abbreviate(version, 64)
+    if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+      return Json.NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+    }
+    return VALUES.readValue(p);
+  }
+
+  /**
+   * Entries read in ascending key order, as a {@link java.util.SortedMap} just good enough for
+   * {@link TreePMap#fromSortedMap} (which walks {@code entrySet()} once and asks for the
+   * comparator): the persistent map is then built in one linear pass.
+   */
+  private static final class SortedEntries extends java.util.AbstractMap<String, JsonNode>
+      implements java.util.SortedMap<String, JsonNode> {
+    private final java.util.ArrayList<String> keys = new java.util.ArrayList<>();
+    private final java.util.ArrayList<JsonNode> values = new java.util.ArrayList<>();
+
+    /** Appends; false when {@code key} does not come after the last key. */
+    boolean add(String key, JsonNode value) {
+      if (!keys.isEmpty() && keys.get(keys.size() - 1).compareTo(key) >= 0) {
+        return false;
+      }
+      keys.add(key);
+      values.add(value);
+      return true;
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, JsonNode>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public java.util.Iterator<Map.Entry<String, JsonNode>> iterator() {
+          return new java.util.Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+              return next < keys.size();
+            }
+
+            @Override
+            public Map.Entry<String, JsonNode> next() {
+              if (next >= keys.size()) {
+                throw new java.util.NoSuchElementException();
+              }
+              int i = next++;
+              return new java.util.AbstractMap.SimpleImmutableEntry<>(keys.get(i), values.get(i));
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return keys.size();
+        }
+      };
+    }
+
+    @Override
+    public java.util.Comparator<? super String> comparator() {
+      return null; // natural order, as TreePMap.empty() uses
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> subMap(String from, String to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> headMap(String to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<String, JsonNode> tailMap(String from) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String firstKey() {
+      return keys.get(0);
+    }
+
+    @Override
+    public String lastKey() {
+      return keys.get(keys.size() - 1);
+    }
+  }
+
+  private static void expect(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalArgumentException("kv snapshot: " + what);
+    }
+  }
+
+  private static void checkFormat(String format) {
+    if (!SNAPSHOT_FORMAT.equals(format)) {
+      throw new IllegalArgumentException("kv snapshot: \"format\" must be \"" + SNAPSHOT_FORMAT
+          + "\", got " + (format == null ? "a non-string" : Json.abbreviate(Json.NODES.textNode(format), 64)));
+    }
+  }
+
+  private static void checkVersion(Object version) {
+    if (!(version instanceof Integer v) || v != SNAPSHOT_VERSION) {
+      throw new IllegalArgumentException("kv snapshot: unsupported version " + version
           + " (this build reads version " + SNAPSHOT_VERSION + ")");
-    }
-    JsonNode d = root.get("data");
-    if (d == null || !d.isObject()) {
-      throw new IllegalArgumentException("kv snapshot: \"data\" must be an object, got " + Json.typeName(d));
-    }
-    if (root.size() != 3) {
-      throw new IllegalArgumentException("kv snapshot: unexpected fields besides format, version, data");
     }
   }
 

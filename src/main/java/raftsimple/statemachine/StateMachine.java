@@ -1,6 +1,8 @@
 package raftsimple.statemachine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
 
 /**
@@ -18,8 +20,16 @@ import java.util.Optional;
  *       (no clocks, randomness, I/O or iteration over unordered hash maps). It decides again: return
  *       {@link Applied#rejected} to refuse, leaving the state unchanged. Throwing stops the node,
  *       because a non-deterministic or broken state machine cannot be replicated safely.
- *   <li>{@link #snapshot} returns the whole state as bytes; {@link #restore} replaces the state with
- *       such bytes. {@code restore(snapshot())} must give a state that applies entries identically.
+ *   <li>{@link #snapshot} returns the whole state as bytes; {@link #restore(byte[])} replaces the
+ *       state with such bytes. {@code restore(snapshot())} must give a state that applies entries
+ *       identically. That is all a small machine needs.
+ *   <li>A machine with a large state also overrides the streaming pair: {@link #snapshotWriter}
+ *       captures the state cheaply and returns a {@link SnapshotWriter} that the node runs on a
+ *       worker thread, writing straight into the snapshot file, while applies go on; {@link
+ *       #restore(InputStream)} reads such a stream back (on a worker thread too, with every other
+ *       call held until it returns). Their defaults adapt the whole-value pair, so a machine that
+ *       implements only {@link #snapshot} and {@link #restore(byte[])} works unchanged (its
+ *       snapshot is serialized on the calling thread, and applies wait for it).
  * </ul>
  * Payloads are Jackson trees; treat them as read-only.
  */
@@ -37,19 +47,34 @@ public interface StateMachine {
 
   Applied apply(JsonNode payload);
 
+  /** The whole state as bytes (see {@link #snapshotWriter} for large states). */
   byte[] snapshot();
 
   /**
-   * Captures the current state and returns a task that produces its {@link #snapshot} bytes. The
-   * task may run on another thread while {@link #apply} goes on, so it must only read what it
-   * captured. The default serializes at once on the calling thread (correct, but applies wait for
-   * it); machines with a large state override it with a cheap copy (the KV machine copies its
-   * sorted map in linear time and serializes the copy in the background).
+   * Replaces the state with {@link #snapshot}'s bytes. Checks everything first and throws
+   * {@link IllegalArgumentException} naming the problem before it changes anything.
    */
-  default java.util.function.Supplier<byte[]> snapshotLater() {
+  void restore(byte[] snapshot);
+
+  /**
+   * Captures the current state and returns what writes it. The writer runs later, on another
+   * thread, while {@link #apply} goes on, so it must write only what it captured (a persistent
+   * data structure makes the capture O(1): the KV machine keeps the current version of its map).
+   * The default serializes at once, on the calling thread, with {@link #snapshot}.
+   */
+  default SnapshotWriter snapshotWriter() {
     byte[] bytes = snapshot();
-    return () -> bytes;
+    return out -> out.write(bytes);
   }
 
-  void restore(byte[] snapshot);
+  /**
+   * Replaces the state with one read from {@code in}: exactly the bytes a {@link #snapshotWriter}
+   * wrote (the stream ends where they end). Like {@link #restore(byte[])} it checks everything
+   * before it changes anything: {@link IllegalArgumentException} for bytes that are not such a
+   * snapshot, {@link IOException} when the stream cannot be read. The default reads the whole stream
+   * and calls {@link #restore(byte[])}.
+   */
+  default void restore(InputStream in) throws IOException {
+    restore(in.readAllBytes());
+  }
 }

@@ -187,25 +187,21 @@ public final class StateMachineVerticle extends VerticleBase {
     }
   }
 
-  /** Captures the state now; serializes it on a worker so applies go on meanwhile. */
+  /**
+   * Captures the state now, between two applied batches, and hands the log verticle what writes it;
+   * the log writes it into the snapshot file on a worker while applies go on here.
+   */
   private void onSnapshot(Message<Object> m) {
     long index = state.appliedIndex();
-    java.util.function.Supplier<byte[]> task;
+    SnapshotWriter writer;
     try {
-      task = state.snapshotLater();
+      writer = state.snapshotWriter();
     } catch (Exception | Error e) {
       LOG.log(System.Logger.Level.ERROR, "state machine failed to snapshot at index " + index, e);
       m.fail(500, "state machine failed to snapshot: " + e);
       return;
     }
-    vertx.executeBlocking(task::get, false).onComplete(ar -> {
-      if (ar.succeeded()) {
-        m.reply(new BusApi.SnapshotBytes(index, ar.result()));
-      } else {
-        LOG.log(System.Logger.Level.ERROR, "state machine failed to snapshot at index " + index, ar.cause());
-        m.fail(500, "state machine failed to snapshot: " + ar.cause());
-      }
-    });
+    m.reply(new BusApi.SnapshotCapture(index, writer::writeTo));
   }
 
   private void onRestore(Message<Object> m) {
@@ -213,18 +209,24 @@ public final class StateMachineVerticle extends VerticleBase {
       m.fail(400, "expected " + BusApi.Restore.class.getName() + ", got " + typeOf(m.body()));
       return;
     }
-    // Decoding a large state takes seconds (2.4 s for a million KV keys): not on the event loop,
-    // which on a small machine is shared with the ingress and the log. The user's machine is still
-    // called by one thread at a time: every other request waits until the restore is done.
+    // Decoding a large state takes seconds (a million KV keys): not on the event loop, which on a
+    // small machine is shared with the ingress and the log. The state is read as a stream from the
+    // snapshot file. The user's machine is still called by one thread at a time: every other
+    // request waits until the restore is done.
     heldDuringRestore = new ArrayDeque<>();
     vertx.executeBlocking(() -> {
-      state.restore(r.data());
+      try (java.io.InputStream in = r.source().open()) {
+        state.restore(in);
+      }
       return state.appliedIndex();
     }, false).onComplete(ar -> {
       if (ar.succeeded()) {
         m.reply(ar.result());
       } else if (ar.cause() instanceof IllegalArgumentException e) {
         m.fail(400, "snapshot refused: " + e.getMessage());
+      } else if (ar.cause() instanceof java.io.IOException || ar.cause() instanceof java.io.UncheckedIOException) {
+        // The snapshot could not be read; the machine checks its input before it changes anything.
+        m.fail(400, "snapshot refused: it could not be read: " + ar.cause());
       } else {
         // Not a refusal of the bytes (checked before anything changes): the user's restore broke
         // part-way, so the state can no longer be trusted, as after a failed apply.

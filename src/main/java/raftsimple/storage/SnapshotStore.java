@@ -1,6 +1,8 @@
 package raftsimple.storage;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,30 +22,27 @@ import java.util.regex.Pattern;
 
 /**
  * Durable snapshots: the state after the first {@code length} committed entries, ending at
- * {@code head}, so that the log before it can be compacted and lagging nodes can start from it.
+ * {@code head}, so that the log before it can be compacted and lagging nodes can start from it
+ * (docs/PROTOCOL.md §12). The file layout is {@link SnapshotFile}'s.
  *
  * <p>Blocking; call from a worker thread. Files are {@code snap-<20-digit length>.snap} in
  * {@code dir}, written to a temporary file, fsynced, renamed into place and the directory fsynced,
- * so a crash leaves either the old set or the new file complete. Layout (big-endian):
- *
- * <pre>
- * file   := magic:u32 = 0x5253534E ("RSSN")  version:u32 = 1  length:u64  head:32 bytes
- *           metaLen:u32  meta:byte[metaLen]  dataLen:u64  data:byte[dataLen]
- *           sha256:32 bytes over everything before it
- * </pre>
- *
- * {@code meta} is the log layer's (membership, boundaries); {@code data} the state machine's. The
- * whole file is what a node streams to a peer that needs it; the receiver verifies the trailing
- * SHA-256 before it installs anything.
+ * so a crash leaves either the old set or the new file complete. Nothing here holds a whole state
+ * in memory: {@link #write} streams the state machine's bytes straight into the file, {@link
+ * #receive} takes a peer's file piece by piece, verifying its SHA-256 as the bytes arrive, and a
+ * {@link SnapshotFile} reads the state back as a stream.
  */
 public final class SnapshotStore {
-  private static final int MAGIC = 0x5253534E;
-  private static final int VERSION = 1;
-  private static final int FIXED = 4 + 4 + 8 + 32;
   private static final Pattern NAME = Pattern.compile("snap-(\\d{20})\\.snap");
 
-  /** A verified snapshot read from disk. */
-  public record Snapshot(long length, byte[] head, byte[] meta, byte[] data, Path file) {}
+  /** How much of a snapshot file is written between two fsyncs. */
+  static final int WRITE_SLICE_BYTES = 4 << 20;
+
+  /** Writes a state machine layer's bytes; must not close the stream. */
+  @FunctionalInterface
+  public interface DataWriter {
+    void writeTo(OutputStream out) throws IOException;
+  }
 
   private final Path dir;
 
@@ -60,94 +59,230 @@ public final class SnapshotStore {
     return dir;
   }
 
-  /** Encodes a snapshot file's bytes (also what is streamed to peers). */
-  public static byte[] encode(long length, byte[] head, byte[] meta, byte[] data) {
-    if (head.length != 32) {
-      throw new IllegalArgumentException("head is 32 bytes");
-    }
-    ByteBuffer b = ByteBuffer.allocate(FIXED + 4 + meta.length + 8 + data.length + 32);
-    b.putInt(MAGIC).putInt(VERSION).putLong(length).put(head);
-    b.putInt(meta.length).put(meta).putLong(data.length).put(data);
-    b.put(sha256(b.array(), b.position()));
-    return b.array();
-  }
-
-  /** Decodes and verifies snapshot bytes; {@code source} names them in errors. */
-  public static Snapshot decode(byte[] bytes, Path source) {
-    String where = String.valueOf(source);
-    if (bytes.length < FIXED + 4 + 8 + 32) {
-      throw new WalCorruptException(source, 0, "snapshot " + where + " is truncated");
-    }
-    byte[] digest = Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length);
-    if (!Arrays.equals(digest, sha256(bytes, bytes.length - 32))) {
-      throw new WalCorruptException(source, bytes.length - 32, "snapshot checksum mismatch");
-    }
-    ByteBuffer b = ByteBuffer.wrap(bytes, 0, bytes.length - 32);
-    if (b.getInt() != MAGIC || b.getInt() != VERSION) {
-      throw new WalCorruptException(source, 0, "not a version-1 raftsimple snapshot");
-    }
-    long length = b.getLong();
-    byte[] head = new byte[32];
-    b.get(head);
-    int metaLen = b.getInt();
-    if (metaLen < 0 || metaLen > b.remaining() - 8) {
-      throw new WalCorruptException(source, FIXED, "bad metadata length " + metaLen);
-    }
-    byte[] meta = new byte[metaLen];
-    b.get(meta);
-    long dataLen = b.getLong();
-    if (dataLen != b.remaining()) {
-      throw new WalCorruptException(source, b.position() - 8, "bad data length " + dataLen);
-    }
-    byte[] data = new byte[(int) dataLen];
-    b.get(data);
-    return new Snapshot(length, head, meta, data, source);
-  }
-
-  /** How much of a snapshot file is written between two fsyncs. */
-  static final int WRITE_SLICE_BYTES = 4 << 20;
-
-  /** Writes a snapshot durably and returns its file. */
-  public Path write(long length, byte[] head, byte[] meta, byte[] data) {
-    return install(length, encode(length, head, meta, data));
+  /** The file of the snapshot at {@code length} (which may not exist). */
+  public Path file(long length) {
+    return dir.resolve(name(length));
   }
 
   /**
-   * Makes {@code bytes} (a whole snapshot file, e.g. received from a peer) the snapshot at
-   * {@code length}, after verifying it.
+   * Writes a snapshot durably, streaming {@code data}'s bytes into the file as they come (in
+   * fsynced slices), and returns it.
+   *
+   * @throws UncheckedIOException when the file cannot be written (nothing is left behind)
+   * @throws RuntimeException whatever {@code data} threw (nothing is left behind)
    */
-  public Path install(long length, byte[] bytes) {
-    Snapshot s = decode(bytes, dir.resolve("(incoming)"));
-    if (s.length() != length) {
-      throw new WalCorruptException(dir, 0, "snapshot says length " + s.length() + ", expected " + length);
+  public SnapshotFile write(long length, byte[] head, byte[] meta, DataWriter data) {
+    if (head.length != 32) {
+      throw new IllegalArgumentException("head is 32 bytes");
     }
-    Path target = dir.resolve(name(length));
+    Path target = file(length);
     Path tmp = dir.resolve(name(length) + ".tmp");
+    MessageDigest md = sha256();
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        // In slices, each made durable before the next: a snapshot is tens of MB, and one fsync of
-        // all of it at the end made the WAL's small fsyncs queue behind it on the same disk (p99 of
-        // writes during a snapshot, bench/catchup.sh). Bounded dirty data keeps them short.
-        for (int at = 0; at < bytes.length; at += WRITE_SLICE_BYTES) {
-          ByteBuffer buf = ByteBuffer.wrap(bytes, at, Math.min(WRITE_SLICE_BYTES, bytes.length - at));
-          while (buf.hasRemaining()) {
-            ch.write(buf);
+        SlicedFileOutput out = new SlicedFileOutput(ch, md);
+        out.write(header(length, head, meta));
+        long start = out.count();
+        data.writeTo(new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len); // FilterOutputStream's default writes byte by byte
           }
-          ch.force(false);
+
+          @Override
+          public void close() {
+            // The state machine does not own the file.
+          }
+        });
+        out.write(ByteBuffer.allocate(8).putLong(out.count() - start).array());
+        out.flush();
+        ByteBuffer digest = ByteBuffer.wrap(md.digest());
+        while (digest.hasRemaining()) {
+          ch.write(digest);
         }
         ch.force(true);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       syncDirectory();
-      return target;
+      return SnapshotFile.open(target);
     } catch (IOException e) {
+      deleteQuietly(tmp);
       throw new UncheckedIOException("writing snapshot " + target + " failed", e);
+    } catch (RuntimeException | Error e) {
+      deleteQuietly(tmp);
+      throw e;
+    }
+  }
+
+  /** The header of a version-2 file. */
+  static byte[] header(long length, byte[] head, byte[] meta) {
+    return ByteBuffer.allocate(SnapshotFile.Header.BYTES + meta.length)
+        .putInt(SnapshotFile.MAGIC).putInt(SnapshotFile.VERSION).putLong(length).put(head)
+        .putInt(meta.length).put(meta).array();
+  }
+
+  /**
+   * Starts taking a snapshot file of {@code length} from a peer, in pieces ({@link Incoming}).
+   * {@code expectedBytes} is the size the peer announced; more is refused.
+   */
+  public Incoming receive(long length, long expectedBytes) {
+    Path tmp = dir.resolve(name(length) + ".tmp");
+    try {
+      return new Incoming(length, expectedBytes, tmp, FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + tmp, e);
+    }
+  }
+
+  /**
+   * A snapshot file arriving from a peer. The bytes go to a temporary file as they come; the
+   * header is checked as soon as it is complete (magic, version, the expected length) and every
+   * byte but the trailing 32 goes through SHA-256 on the way, so {@link #finish} only compares the
+   * digest before making the file durable and renaming it into place. Nothing is installed unless
+   * every byte checked out. Not thread-safe: one worker thread feeds it, in order.
+   */
+  public final class Incoming {
+    private final long length;
+    private final long expectedBytes;
+    private final Path tmp;
+    private final FileChannel channel;
+    private final SlicedFileOutput out;
+    private final MessageDigest md = sha256();
+    private final byte[] header = new byte[SnapshotFile.Header.BYTES];
+    /** The last (up to) 32 bytes seen, not yet digested: they may be the digest itself. */
+    private final byte[] tail = new byte[SnapshotFile.DIGEST_BYTES];
+    private int tailLength;
+    private long received;
+    private boolean done;
+
+    private Incoming(long length, long expectedBytes, Path tmp, FileChannel channel) {
+      this.length = length;
+      this.expectedBytes = expectedBytes;
+      this.tmp = tmp;
+      this.channel = channel;
+      this.out = new SlicedFileOutput(channel, null);
+    }
+
+    /** Bytes taken so far. */
+    public long received() {
+      return received;
+    }
+
+    /**
+     * Takes the next {@code len} bytes.
+     *
+     * @throws WalCorruptException (after discarding everything) when the header is not that of a
+     *     snapshot at the expected length, or more bytes arrive than announced
+     */
+    public void write(byte[] b, int off, int len) {
+      check(!done, "the transfer is over");
+      if (received + len > expectedBytes) {
+        throw fail(received, "more than the announced " + expectedBytes + " bytes arrived");
+      }
+      if (received < header.length) {
+        int n = (int) Math.min(len, header.length - received);
+        System.arraycopy(b, off, header, (int) received, n);
+        if (received + n == header.length) {
+          checkHeader();
+        }
+      }
+      digestAllButLast32(b, off, len);
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        abort();
+        throw new UncheckedIOException("writing " + tmp + " failed", e);
+      }
+      received += len;
+    }
+
+    private void checkHeader() {
+      SnapshotFile.Header h;
+      try {
+        h = SnapshotFile.Header.parse(ByteBuffer.wrap(header), tmp);
+      } catch (WalCorruptException e) {
+        abort();
+        throw e;
+      }
+      if (h.version() != SnapshotFile.VERSION || h.length() != length) {
+        throw fail(0, "the peer sent a version-" + h.version() + " snapshot at length " + h.length()
+            + ", expected version " + SnapshotFile.VERSION + " at " + length);
+      }
+    }
+
+    private void digestAllButLast32(byte[] b, int off, int len) {
+      int keep = SnapshotFile.DIGEST_BYTES;
+      if (len >= keep) {
+        md.update(tail, 0, tailLength);
+        md.update(b, off, len - keep);
+        System.arraycopy(b, off + len - keep, tail, 0, keep);
+        tailLength = keep;
+        return;
+      }
+      int overflow = tailLength + len - keep;
+      if (overflow > 0) {
+        md.update(tail, 0, overflow);
+        System.arraycopy(tail, overflow, tail, 0, tailLength - overflow);
+        tailLength -= overflow;
+      }
+      System.arraycopy(b, off, tail, tailLength, len);
+      tailLength += len;
+    }
+
+    /**
+     * The whole file has arrived: compares the digest, checks the trailer, makes the file durable
+     * and renames it into place.
+     *
+     * @throws WalCorruptException (after discarding everything) on any mismatch
+     */
+    public SnapshotFile finish() {
+      check(!done, "the transfer is over");
+      if (received != expectedBytes) {
+        throw fail(received, "the transfer ended after " + received + " of " + expectedBytes + " bytes");
+      }
+      if (tailLength != SnapshotFile.DIGEST_BYTES || !Arrays.equals(tail, md.digest())) {
+        throw fail(received - tailLength, "snapshot checksum mismatch");
+      }
+      Path target = file(length);
+      try {
+        out.flush();
+        channel.force(true);
+        channel.close();
+        SnapshotFile.open(tmp); // the trailer's data length must fit the size, as on every read
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory();
+      } catch (IOException e) {
+        abort();
+        throw new UncheckedIOException("installing snapshot " + target + " failed", e);
+      } catch (WalCorruptException e) {
+        abort();
+        throw e;
+      }
+      done = true;
+      return SnapshotFile.open(target);
+    }
+
+    /** Discards what arrived; idempotent. */
+    public void abort() {
+      done = true;
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // the file is deleted next
+      }
+      deleteQuietly(tmp);
+    }
+
+    private WalCorruptException fail(long offset, String why) {
+      abort();
+      return new WalCorruptException(tmp, offset, why);
     }
   }
 
   /** The newest snapshot, verified; a corrupt newest snapshot is an error, never skipped. */
-  public Optional<Snapshot> latest() {
+  public Optional<SnapshotFile> latest() {
     List<Long> all = lengths();
     if (all.isEmpty()) {
       return Optional.empty();
@@ -155,22 +290,9 @@ public final class SnapshotStore {
     return Optional.of(read(all.get(all.size() - 1)));
   }
 
-  public Snapshot read(long length) {
-    Path file = dir.resolve(name(length));
-    try {
-      return decode(Files.readAllBytes(file), file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading snapshot " + file + " failed", e);
-    }
-  }
-
-  /** The raw file bytes of the snapshot at {@code length}, for streaming to a peer. */
-  public byte[] bytes(long length) {
-    try {
-      return Files.readAllBytes(dir.resolve(name(length)));
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading snapshot " + length + " failed", e);
-    }
+  /** The snapshot at {@code length}, verified (its whole file read through SHA-256). */
+  public SnapshotFile read(long length) {
+    return SnapshotFile.open(file(length)).verify();
   }
 
   /** Lengths of the snapshots on disk, ascending. Leftover temporary files are removed. */
@@ -198,7 +320,7 @@ public final class SnapshotStore {
     List<Long> all = lengths();
     try {
       for (int i = 0; i < all.size() - keep; i++) {
-        Files.deleteIfExists(dir.resolve(name(all.get(i))));
+        Files.deleteIfExists(file(all.get(i)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("deleting old snapshots in " + dir + " failed", e);
@@ -216,11 +338,23 @@ public final class SnapshotStore {
     }
   }
 
-  private static byte[] sha256(byte[] data, int len) {
+  private static void deleteQuietly(Path p) {
     try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(data, 0, len);
-      return md.digest();
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // a leftover .tmp is removed by the next lengths()
+    }
+  }
+
+  private static void check(boolean ok, String why) {
+    if (!ok) {
+      throw new IllegalStateException(why);
+    }
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }

@@ -26,8 +26,9 @@ class SnapshotRestoreTest {
   }
 
   private Path backup() throws Exception {
-    return Files.write(dir.resolve("backup.snap"), SnapshotStore.encode(12, HEAD,
-        OLD.getBytes(StandardCharsets.UTF_8), "{\"kv\":{}}".getBytes(StandardCharsets.UTF_8)));
+    Path written = new SnapshotStore(dir.resolve("source")).write(12, HEAD,
+        OLD.getBytes(StandardCharsets.UTF_8), out -> out.write("{\"kv\":{}}".getBytes(StandardCharsets.UTF_8))).file();
+    return Files.copy(written, dir.resolve("backup.snap"));
   }
 
   @Test
@@ -37,11 +38,13 @@ class SnapshotRestoreTest {
         "--node-id", "r1", "--url", "https://127.0.0.1:7000", "--head", HexFormat.of().formatHex(HEAD));
     assertEquals(0, r.status(), r.err());
     assertTrue(r.err().contains("snapshot restore: verifying"), r.err());
-    SnapshotStore.Snapshot s = new SnapshotStore(d.resolve("snapshots")).latest().orElseThrow();
+    raftsimple.storage.SnapshotFile s = new SnapshotStore(d.resolve("snapshots")).latest().orElseThrow().verify();
     assertEquals(12, s.length());
     assertEquals("{\"version\":5,\"members\":[{\"id\":\"r1\",\"url\":\"https://127.0.0.1:7000\",\"role\":\"voter\"}]}",
         new String(s.meta(), StandardCharsets.UTF_8));
-    assertEquals("{\"kv\":{}}", new String(s.data(), StandardCharsets.UTF_8));
+    try (var state = s.openState()) {
+      assertEquals("{\"kv\":{}}", new String(state.readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   @Test

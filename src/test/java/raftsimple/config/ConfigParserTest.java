@@ -73,15 +73,27 @@ class ConfigParserTest {
     assertNull(c.join());
   }
 
+  /**
+   * Joining (and read-only members, which join) work over the event bus too; the node must list at
+   * least one member's cluster address, since that is how it finds the event-bus cluster.
+   */
   @Test
-  void joiningOverTheEventBusIsRefusedNamingTheKey() {
-    String eb = " \"transport\": \"eventbus\", \"eventbus\": {\"host\": \"127.0.0.1\", \"port\": 5701},";
+  void joiningOverTheEventBus_needsAMembersClusterAddress() {
+    String eb = " \"transport\": \"eventbus\", \"eventbus\": {\"host\": \"127.0.0.1\", \"port\": 5701";
+    NodeConfig joiner = parse("{" + eb + ", \"members\": [\"127.0.0.1:5702\"]}, \"join\": \"http://h:1\", "
+        + PLAIN + "}");
+    assertEquals("http://h:1", joiner.join());
+    assertTrue(joiner.joins());
+    NodeConfig readOnly = parse("{" + eb + ", \"members\": [\"127.0.0.1:5702\"]}, \"readOnly\": true,"
+        + " \"peers\": [{\"id\": \"n2\", \"url\": \"http://127.0.0.1:2\"}], " + PLAIN + "}");
+    assertTrue(readOnly.readOnly() && readOnly.joins());
     ConfigException e = assertThrows(ConfigException.class,
-        () -> parse("{" + eb + " \"join\": \"http://h:1\", " + PLAIN + "}"));
-    assertEquals("join", e.key());
-    ConfigException r = assertThrows(ConfigException.class, () -> parse("{" + eb
+        () -> parse("{" + eb + "}, \"join\": \"http://h:1\", " + PLAIN + "}"));
+    assertEquals("eventbus.members", e.key());
+    assertTrue(e.getMessage().contains("at least one member"), e.getMessage());
+    ConfigException r = assertThrows(ConfigException.class, () -> parse("{" + eb + "},"
         + " \"readOnly\": true, \"peers\": [{\"id\": \"n2\", \"url\": \"http://127.0.0.1:2\"}], " + PLAIN + "}"));
-    assertEquals("readOnly", r.key());
+    assertEquals("eventbus.members", r.key());
   }
 
   @Test

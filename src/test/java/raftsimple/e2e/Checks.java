@@ -103,14 +103,39 @@ final class Checks {
   }
 
   /** Each request's payload is in the log at most once (no request was duplicated). */
+  /**
+   * No request is in the log twice, except as a marked duplicate (docs/PROTOCOL.md §10): an entry
+   * with {@code duplicateOf} must repeat, key and body, the earlier entry it names, which is itself
+   * no duplicate.
+   */
   static void noPayloadTwice(List<LogChain.Row> log) {
     Map<String, Long> seen = new HashMap<>();
     for (LogChain.Row r : log) {
       if (isSystem(r)) {
         continue; // two voters may propose the same change; the second is a no-op (§11)
       }
+      if (r.duplicateOf() != null) {
+        assertDuplicateOfAnEarlierEntry(log, r);
+        continue;
+      }
       Long before = seen.put(r.payloadText(), r.index());
       assertTrue(before == null, "the same request at " + before + " and " + r.index() + ": " + r);
     }
   }
+
+  /** {@code dup} repeats, with its key, the unmarked entry {@code dup.duplicateOf()} (when held). */
+  static void assertDuplicateOfAnEarlierEntry(List<LogChain.Row> log, LogChain.Row dup) {
+    assertTrue(dup.duplicateOf() < dup.index(), "a duplicate names a later entry: " + dup);
+    assertTrue(dup.idempotencyKey() != null, "a duplicate without an idempotency key: " + dup);
+    long first = log.isEmpty() ? 1 : log.get(0).index();
+    if (dup.duplicateOf() < first) {
+      return; // compacted away
+    }
+    LogChain.Row original = log.get((int) (dup.duplicateOf() - first));
+    assertEquals(dup.duplicateOf(), original.index());
+    assertEquals(original.payloadText(), dup.payloadText(), "a duplicate repeats its original: " + dup);
+    assertEquals(original.idempotencyKey(), dup.idempotencyKey(), dup.toString());
+    assertTrue(original.duplicateOf() == null, "a duplicate of a duplicate: " + dup);
+  }
+
 }

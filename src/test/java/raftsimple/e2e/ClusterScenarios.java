@@ -2,11 +2,23 @@ package raftsimple.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static raftsimple.e2e.Roles.CONVERGE;
+import static raftsimple.e2e.Roles.READ_ONLY;
+import static raftsimple.e2e.Roles.VOTER;
+import static raftsimple.e2e.Roles.assertReadOnlyRefuses;
+import static raftsimple.e2e.Roles.awaitAnswers;
+import static raftsimple.e2e.Roles.awaitRole;
+import static raftsimple.e2e.Roles.awaitRoles;
+import static raftsimple.e2e.Roles.roleOfSelf;
+import static raftsimple.e2e.Roles.roles;
+import static raftsimple.e2e.Roles.urls;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -154,4 +166,141 @@ final class ClusterScenarios {
     phases.mark("checks");
     System.out.println(phases);
   }
+
+  // ---------------------------------------------------------------- membership (docs/PROTOCOL.md §11)
+
+  /** How a transport's test starts the founder and the nodes that join it. */
+  interface Joining {
+    /** A one-node cluster n1, started. */
+    NodeProcess founder();
+
+    /** A node that joins through {@code via} with an empty data dir; not started. */
+    NodeProcess joiner(String id, NodeProcess via, boolean readOnly);
+  }
+
+  /** Creates client threads that the test stops after it, even when it fails. */
+  @FunctionalInterface
+  interface Clients {
+    Writers client(Api api, NodeProcess n, int threads, long perThread, Writers.Gen gen);
+  }
+
+  /** Voters n1..n3, read-only n4, and the client writing to n1 (still running). */
+  record Grown(NodeProcess n1, NodeProcess n2, NodeProcess n3, NodeProcess n4, Writers writer) {
+    List<NodeProcess> all() {
+      return List.of(n1, n2, n3, n4);
+    }
+  }
+
+  /**
+   * A client writes to n1 the whole time while n2 and n3 join as learners, catch up and are
+   * promoted (a learner that keeps pace is promoted under load), and n4 joins read-only; then the
+   * read-only member's answers (403 naming the voters, reads served, membership changes refused),
+   * and the removal of the voter n3 while clients on n1 and n2 keep writing: the rest keep
+   * committing, n3 learns of its removal (GET /ready, its log, its /cluster) and refuses writes
+   * with 503 UNAVAILABLE marked removed. Every acknowledged entry is in one verified log once;
+   * n3 holds a prefix of it. Returns the nodes (n3 stopped).
+   *
+   * @param operator a client with a certificate the cluster CA signed (membership changes)
+   */
+  static Grown growWhileAClientWritesThenRemoveAVoter(Api api, Api operator, Joining joining, Clients clients,
+      Phases phases) throws IOException {
+    Grown g = grow(api, joining, clients, phases);
+    NodeProcess n1 = g.n1;
+    NodeProcess n2 = g.n2;
+    NodeProcess n3 = g.n3;
+    NodeProcess n4 = g.n4;
+    Writers onN2 = clients.client(api, n2, 1, Long.MAX_VALUE, (t, s) -> Checks.putOrAppend(n2, t, s)).start();
+
+    // The read-only member: writes refused with the voters' URLs, reads served.
+    assertReadOnlyRefuses(api, n4, urls(n1, n2, n3));
+    Api.Resp w = api.submit(n1.url, "{\"op\":\"put\",\"key\":\"seen-on-n4\",\"value\":42}");
+    assertEquals(201, w.status(), w.toString());
+    Api.Resp lin = api.get(n4.url, "/kv/seen-on-n4?consistency=linearizable");
+    assertEquals(200, lin.status(), lin.toString());
+    assertEquals(42, lin.json().get("value").asInt(), lin.toString());
+    assertTrue(lin.num("index") >= w.num("index"), "a linearizable read " + lin + " before the write " + w);
+    Api.Resp local = Await.until("n4's local read to reflect the write at " + w.num("index"), CONVERGE,
+        () -> api.get(n4.url, "/kv/seen-on-n4"), r -> r.status() == 200 && r.num("index") >= w.num("index"));
+    assertEquals(42, local.json().get("value").asInt(), local.toString());
+    Api.Resp viaReadOnly = operator.delete(n4.url, "/cluster/members/n3");
+    assertEquals(403, viaReadOnly.status(), viaReadOnly.toString());
+    assertEquals("READ_ONLY", viaReadOnly.str("code"), viaReadOnly.toString());
+    Api.Resp noCertificate = api.delete(n1.url, "/cluster/members/n3");
+    assertEquals(403, noCertificate.status(), noCertificate.toString());
+    assertEquals("FORBIDDEN", noCertificate.str("code"), noCertificate.toString());
+    phases.mark("read-only member checked");
+
+    // Remove the voter n3 while the clients write: n3 may be a commit or two behind and has to
+    // fetch its own removal from members that no longer count it as one (§11).
+    Api.Resp removed = operator.delete(n1.url, "/cluster/members/n3");
+    assertEquals(200, removed.status(), removed.toString());
+    Set<String> left = new LinkedHashSet<>();
+    removed.json().get("membership").get("members").forEach(m -> left.add(m.get("id").asText()));
+    assertEquals(Set.of("n1", "n2", "n4"), left, removed.toString());
+    Map<String, String> after = roles("n1", VOTER, "n2", VOTER, "n4", READ_ONLY);
+    awaitRoles(api, List.of(n1, n2, n4), after);
+    Api.Resp ready = Await.until("n3 to answer /ready 503 \"removed\"", CONVERGE, () -> api.get(n3.url, "/ready"),
+        r -> r.status() == 503 && "this node was removed from the cluster".equals(r.str("error")));
+    assertEquals("NOT_READY", ready.str("code"), ready.toString());
+    assertTrue(n3.output().contains("node n3 was removed from the cluster"), n3.logTail(30));
+    assertEquals("removed", roleOfSelf(api, n3), "n3's own /cluster");
+    assertReadOnlyRefuses(api, n4, urls(n1, n2));
+    Roles.assertRemovedRefuses(api, n3, urls(n1, n2));
+    long n1After = g.writer.count();
+    long n2After = onN2.count();
+    Await.until("50 more answers on n1 and n2 after the removal", CONVERGE,
+        () -> g.writer.count() >= n1After + 50 && onN2.count() >= n2After + 50);
+    phases.mark("n3 removed");
+
+    List<Writers.Outcome> outcomes = new ArrayList<>(g.writer.stop());
+    outcomes.addAll(onN2.stop());
+    Cluster rest = new Cluster(api, List.of(n1, n2, n4), null);
+    ClusterScenarios.assertAllAcked(outcomes, rest, "a majority was up");
+    long length = rest.awaitConverged(CONVERGE);
+    List<LogChain.Row> log = Checks.sameVerifiedLog(api, rest);
+    assertEquals(length, log.size());
+    Checks.acknowledgedExactlyOnce(log, outcomes);
+    Checks.noPayloadTwice(log);
+    // n3 is no longer a member and follows no more; what it holds is a prefix of the log, up to
+    // at least its own removal.
+    List<LogChain.Row> n3Log = LogChain.fetch(api, n3.url);
+    LogChain.verify(n3Log);
+    assertTrue(n3Log.size() >= removed.num("index"), "n3 holds its removal at " + removed.num("index")
+        + ": " + n3Log.size() + " entries");
+    assertEquals(log.subList(0, n3Log.size()), n3Log, "n3's log is a prefix of the cluster's");
+    assertEquals(0, n3.term(), "the removed node stops cleanly on SIGTERM");
+    phases.mark("checked");
+    System.out.println(phases + "; " + Writers.summary(outcomes) + "; log " + length + " entries");
+    return g;
+  }
+
+  /**
+   * n1 alone with a client writing to it; n2 and n3 join (as learners, promoted to voters once
+   * caught up), then n4 read-only; the client writes throughout.
+   */
+  private static Grown grow(Api api, Joining joining, Clients clients, Phases phases) {
+    NodeProcess n1 = joining.founder();
+    Writers writer = clients.client(api, n1, 1, Long.MAX_VALUE, (t, s) -> Checks.putOrAppend(n1, t, s)).start();
+    awaitAnswers(writer, 50);
+    phases.mark("n1 alone");
+    List<NodeProcess> nodes = new ArrayList<>(List.of(n1));
+    for (String id : List.of("n2", "n3")) {
+      NodeProcess n = joining.joiner(id, n1, false).start();
+      nodes.add(n);
+      // added as a learner once its join committed; the client goes on while it catches up
+      awaitRole(api, n1, id, r -> r.equals("learner") || r.equals(VOTER), JOIN);
+      awaitAnswers(writer, writer.count() + 20);
+      awaitRole(api, n1, id, VOTER::equals, PROMOTION);
+      phases.mark(id + " joined and promoted");
+    }
+    NodeProcess n4 = joining.joiner("n4", n1, true).start();
+    nodes.add(n4);
+    awaitRoles(api, nodes, roles("n1", VOTER, "n2", VOTER, "n3", VOTER, "n4", READ_ONLY));
+    awaitAnswers(writer, writer.count() + 20);
+    phases.mark("n4 joined read-only");
+    return new Grown(n1, nodes.get(1), nodes.get(2), n4, writer);
+  }
+
+  static final Duration JOIN = Duration.ofSeconds(60);
+  static final Duration PROMOTION = Duration.ofSeconds(60);
 }

@@ -264,6 +264,21 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
     });
   }
 
+  /**
+   * The config keys of an event-bus node: {@code "transport": "eventbus"} and its Hazelcast member on
+   * the loopback port {@code busPort}, finding the cluster at {@code memberBusPorts} (none for a
+   * founder of a one-node cluster, any member's for a node that joins).
+   */
+  static ObjectNode eventBus(int busPort, int... memberBusPorts) {
+    ObjectNode c = Api.JSON.createObjectNode().put("transport", "eventbus");
+    ObjectNode eb = c.putObject("eventbus").put("host", "127.0.0.1").put("port", busPort);
+    ArrayNode members = eb.putArray("members");
+    for (int p : memberBusPorts) {
+      members.add("127.0.0.1:" + p);
+    }
+    return c;
+  }
+
   /** Nodes on the given client ports (node k on {@code ports[k-1]}); see {@link #cluster}. */
   private Cluster launchCluster(int[] ports, boolean proxied, IntFunction<ObjectNode> extraFor) {
     int n = ports.length;
@@ -358,9 +373,12 @@ final class E2e implements BeforeAllCallback, AfterEachCallback, AfterAllCallbac
     proxies.forEach(TcpProxy::close);
     proxies.clear();
     nodes.clear();
+    // A node no harness tracks is an orphan; another live harness's nodes (a class-scoped cluster
+    // next to a test's own nodes) are not.
     List<ProcessHandle> orphans = ProcessHandle.current().descendants()
         .filter(ProcessHandle::isAlive)
         .filter(h -> h.info().commandLine().orElse("").contains("raftsimple.jar"))
+        .filter(h -> ALL.stream().noneMatch(p -> p.pid() == h.pid()))
         .toList();
     orphans.forEach(ProcessHandle::destroyForcibly);
     if (dir != null && !Boolean.getBoolean("e2e.keep")) {

@@ -21,11 +21,15 @@ final class Kv {
 
   /**
    * The state after applying {@code rows} in order, for logs of put, append and delete (the ops
-   * these tests write; none of them can be rejected).
+   * these tests write; none of them can be rejected). Membership entries and marked duplicates
+   * (docs/PROTOCOL.md §10) are not applied.
    */
   static Map<String, JsonNode> replay(List<LogChain.Row> rows) {
     Map<String, JsonNode> state = new TreeMap<>();
     for (LogChain.Row r : rows) {
+      if (Checks.isSystem(r) || r.duplicateOf() != null) {
+        continue;
+      }
       JsonNode p = Api.tree(r.payloadText());
       String key = p.path("key").asText();
       switch (p.path("op").asText()) {

@@ -33,9 +33,13 @@ final class LogChain {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final HexFormat HEX = HexFormat.of();
 
-  /** One entry of {@code GET /log}; {@code payload} holds the raw bytes as printed. */
+  /**
+   * One entry of {@code GET /log}; {@code payload} holds the raw bytes as printed; {@code
+   * duplicateOf} is the index of the entry it repeats, when the node marked it a duplicate (a retry
+   * that reached the log twice, docs/PROTOCOL.md §10), else null.
+   */
   record Row(long index, String txid, String hash, String prev, String origin, long ts,
-      byte[] payload, String idempotencyKey) {
+      byte[] payload, String idempotencyKey, Long duplicateOf) {
     String payloadText() {
       return new String(payload, StandardCharsets.UTF_8);
     }
@@ -44,7 +48,8 @@ final class LogChain {
     public boolean equals(Object o) {
       return o instanceof Row r && r.index == index && r.txid.equals(txid) && r.hash.equals(hash)
           && r.prev.equals(prev) && r.origin.equals(origin) && r.ts == ts
-          && Arrays.equals(r.payload, payload) && java.util.Objects.equals(r.idempotencyKey, idempotencyKey);
+          && Arrays.equals(r.payload, payload) && java.util.Objects.equals(r.idempotencyKey, idempotencyKey)
+          && java.util.Objects.equals(r.duplicateOf, duplicateOf);
     }
 
     @Override
@@ -55,7 +60,8 @@ final class LogChain {
     @Override
     public String toString() {
       return "#" + index + " " + txid.substring(0, 12) + " " + origin + " " + ts + " " + payloadText()
-          + (idempotencyKey == null ? "" : " key=" + idempotencyKey);
+          + (idempotencyKey == null ? "" : " key=" + idempotencyKey)
+          + (duplicateOf == null ? "" : " duplicateOf=" + duplicateOf);
     }
   }
 
@@ -197,6 +203,7 @@ final class LogChain {
     String prev = null;
     String origin = null;
     String key = null;
+    Long duplicateOf = null;
     byte[] payload = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -209,6 +216,7 @@ final class LogChain {
         case "prev" -> prev = p.getText();
         case "origin" -> origin = p.getText();
         case "idempotencyKey" -> key = p.getText();
+        case "duplicateOf" -> duplicateOf = p.getLongValue();
         case "payload" -> {
           int start = (int) p.currentTokenLocation().getByteOffset();
           if (value.isStructStart()) {
@@ -235,7 +243,7 @@ final class LogChain {
     if (index < 0 || ts < 0 || txid == null || hash == null || prev == null || origin == null || payload == null) {
       throw new AssertionError("an incomplete /log entry near byte " + p.currentLocation().getByteOffset());
     }
-    return new Row(index, txid, hash, prev, origin, ts, payload, key);
+    return new Row(index, txid, hash, prev, origin, ts, payload, key, duplicateOf);
   }
 
   private static void expect(JsonToken got, JsonToken want) {

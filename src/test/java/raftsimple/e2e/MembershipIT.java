@@ -2,6 +2,14 @@ package raftsimple.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static raftsimple.e2e.Roles.assertReadOnlyRefuses;
+import static raftsimple.e2e.Roles.awaitAnswers;
+import static raftsimple.e2e.Roles.awaitRole;
+import static raftsimple.e2e.Roles.awaitRoles;
+import static raftsimple.e2e.Roles.protocolEvents;
+import static raftsimple.e2e.Roles.roleOfSelf;
+import static raftsimple.e2e.Roles.roles;
+import static raftsimple.e2e.Roles.urls;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,79 +61,23 @@ class MembershipIT {
    * The issue's grow: a client writes to n1 the whole time while n2 and n3 join as learners, catch
    * up and are promoted (a learner that keeps pace is promoted under load, docs/PROTOCOL.md §11),
    * and n4 joins read-only; then the read-only member's answers, and the removal of a voter while
-   * clients on n1 and n2 keep writing, after which they keep committing.
+   * clients on n1 and n2 keep writing, after which they keep committing
+   * ({@link ClusterScenarios#growWhileAClientWritesThenRemoveAVoter}, also run over the event bus).
    */
   @Test
   void growWhileAClientWritesThenRemoveAVoter() throws IOException {
-    Phases phases = new Phases("growWhileAClientWritesThenRemoveAVoter");
-    Api api = e2e.api();
-    Grown g = grow(api, phases);
-    NodeProcess n1 = g.n1;
-    NodeProcess n2 = g.n2;
-    NodeProcess n3 = g.n3;
-    NodeProcess n4 = g.n4;
-    Writers onN2 = client(api, n2, 1, Long.MAX_VALUE, (t, s) -> Checks.putOrAppend(n2, t, s)).start();
+    ClusterScenarios.growWhileAClientWritesThenRemoveAVoter(e2e.api(), e2e.memberApi("n1"),
+        new ClusterScenarios.Joining() {
+          @Override
+          public NodeProcess founder() {
+            return e2e.single(null);
+          }
 
-    // The read-only member: writes refused with the voters' URLs, reads served.
-    assertReadOnlyRefuses(api, n4, urls(n1, n2, n3));
-    Api.Resp w = api.submit(n1.url, "{\"op\":\"put\",\"key\":\"seen-on-n4\",\"value\":42}");
-    assertEquals(201, w.status(), w.toString());
-    Api.Resp lin = api.get(n4.url, "/kv/seen-on-n4?consistency=linearizable");
-    assertEquals(200, lin.status(), lin.toString());
-    assertEquals(42, lin.json().get("value").asInt(), lin.toString());
-    assertTrue(lin.num("index") >= w.num("index"), "a linearizable read " + lin + " before the write " + w);
-    Api.Resp local = Await.until("n4's local read to reflect the write at " + w.num("index"), CONVERGE,
-        () -> api.get(n4.url, "/kv/seen-on-n4"), r -> r.status() == 200 && r.num("index") >= w.num("index"));
-    assertEquals(42, local.json().get("value").asInt(), local.toString());
-    Api operator = e2e.memberApi("n1");
-    Api.Resp viaReadOnly = operator.delete(n4.url, "/cluster/members/n3");
-    assertEquals(403, viaReadOnly.status(), viaReadOnly.toString());
-    assertEquals("READ_ONLY", viaReadOnly.str("code"), viaReadOnly.toString());
-    Api.Resp noCertificate = api.delete(n1.url, "/cluster/members/n3");
-    assertEquals(403, noCertificate.status(), noCertificate.toString());
-    assertEquals("FORBIDDEN", noCertificate.str("code"), noCertificate.toString());
-    phases.mark("read-only member checked");
-
-    // Remove the voter n3 while the clients write: n3 may be a commit or two behind and has to
-    // fetch its own removal from members that no longer count it as one (§11).
-    Api.Resp removed = operator.delete(n1.url, "/cluster/members/n3");
-    assertEquals(200, removed.status(), removed.toString());
-    Set<String> left = new LinkedHashSet<>();
-    removed.json().get("membership").get("members").forEach(m -> left.add(m.get("id").asText()));
-    assertEquals(Set.of("n1", "n2", "n4"), left, removed.toString());
-    Map<String, String> after = roles("n1", VOTER, "n2", VOTER, "n4", READ_ONLY);
-    awaitRoles(api, List.of(n1, n2, n4), after);
-    Api.Resp ready = Await.until("n3 to answer /ready 503 \"removed\"", CONVERGE, () -> api.get(n3.url, "/ready"),
-        r -> r.status() == 503 && "this node was removed from the cluster".equals(r.str("error")));
-    assertEquals("NOT_READY", ready.str("code"), ready.toString());
-    assertTrue(n3.output().contains("node n3 was removed from the cluster"), n3.logTail(30));
-    assertEquals("removed", roleOfSelf(api, n3), "n3's own /cluster");
-    assertReadOnlyRefuses(api, n4, urls(n1, n2));
-    long n1After = g.writer.count();
-    long n2After = onN2.count();
-    Await.until("50 more answers on n1 and n2 after the removal", CONVERGE,
-        () -> g.writer.count() >= n1After + 50 && onN2.count() >= n2After + 50);
-    phases.mark("n3 removed");
-
-    List<Writers.Outcome> outcomes = new ArrayList<>(g.writer.stop());
-    outcomes.addAll(onN2.stop());
-    Cluster rest = new Cluster(api, List.of(n1, n2, n4), null);
-    ClusterScenarios.assertAllAcked(outcomes, rest, "a majority was up");
-    long length = rest.awaitConverged(CONVERGE);
-    List<LogChain.Row> log = Checks.sameVerifiedLog(api, rest);
-    assertEquals(length, log.size());
-    Checks.acknowledgedExactlyOnce(log, outcomes);
-    Checks.noPayloadTwice(log);
-    // n3 is no longer a member and follows no more; what it holds is a prefix of the log, up to
-    // at least its own removal.
-    List<LogChain.Row> n3Log = LogChain.fetch(api, n3.url);
-    LogChain.verify(n3Log);
-    assertTrue(n3Log.size() >= removed.num("index"), "n3 holds its removal at " + removed.num("index")
-        + ": " + n3Log.size() + " entries");
-    assertEquals(log.subList(0, n3Log.size()), n3Log, "n3's log is a prefix of the cluster's");
-    assertEquals(0, n3.term(), "the removed node stops cleanly on SIGTERM");
-    phases.mark("checked");
-    System.out.println(phases + "; " + Writers.summary(outcomes) + "; log " + length + " entries");
+          @Override
+          public NodeProcess joiner(String id, NodeProcess via, boolean readOnly) {
+            return MembershipIT.this.joiner(id, via, readOnly, null);
+          }
+        }, this::client, new Phases("growWhileAClientWritesThenRemoveAVoter"));
   }
 
   /**
@@ -364,7 +316,7 @@ class MembershipIT {
   private final List<Writers> clients = new ArrayList<>();
 
   /** Client threads (see {@link Writers}), stopped after the test even when it fails. */
-  private Writers client(Api api, NodeProcess n, int threads, long perThread, Writers.Gen gen) {
+  Writers client(Api api, NodeProcess n, int threads, long perThread, Writers.Gen gen) {
     Writers w = new Writers(api, n, threads, perThread, gen);
     clients.add(w);
     return w;
@@ -376,130 +328,15 @@ class MembershipIT {
     clients.forEach(Writers::signalStop);
   }
 
-  // ---------------------------------------------------------------- growing
-
-  /** Voters n1..n3, read-only n4, and the client writing to n1 (still running). */
-  record Grown(NodeProcess n1, NodeProcess n2, NodeProcess n3, NodeProcess n4, Writers writer) {
-    List<NodeProcess> all() {
-      return List.of(n1, n2, n3, n4);
-    }
-
-    String describe(Api api) {
-      return new Cluster(api, all(), null).describe();
-    }
-  }
-
-  /**
-   * n1 alone with a client writing to it; n2 and n3 join (as learners, promoted to voters once
-   * caught up), then n4 read-only; the client writes throughout.
-   */
-  private Grown grow(Api api, Phases phases) {
-    NodeProcess n1 = e2e.single(null);
-    Writers writer = client(api, n1, 1, Long.MAX_VALUE, (t, s) -> Checks.putOrAppend(n1, t, s)).start();
-    awaitAnswers(writer, 50);
-    phases.mark("n1 alone");
-    List<NodeProcess> nodes = new ArrayList<>(List.of(n1));
-    for (String id : List.of("n2", "n3")) {
-      NodeProcess n = joiner(id, n1, false, null).start();
-      nodes.add(n);
-      // added as a learner once its join committed; the client goes on while it catches up
-      awaitRole(api, n1, id, r -> r.equals("learner") || r.equals(VOTER), JOIN);
-      awaitAnswers(writer, writer.count() + 20);
-      awaitRole(api, n1, id, VOTER::equals, PROMOTION);
-      phases.mark(id + " joined and promoted");
-    }
-    NodeProcess n4 = joiner("n4", n1, true, null).start();
-    nodes.add(n4);
-    awaitRoles(api, nodes, roles("n1", VOTER, "n2", VOTER, "n3", VOTER, "n4", READ_ONLY));
-    awaitAnswers(writer, writer.count() + 20);
-    phases.mark("n4 joined read-only");
-    return new Grown(n1, nodes.get(1), nodes.get(2), n4, writer);
-  }
+  // ---------------------------------------------------------------- joining
 
   /** A node that joins through {@code via} with an empty data dir (no peers). */
-  private NodeProcess joiner(String id, NodeProcess via, boolean readOnly, ObjectNode extra) {
+  NodeProcess joiner(String id, NodeProcess via, boolean readOnly, ObjectNode extra) {
     ObjectNode c = extra == null ? Api.JSON.createObjectNode() : extra.deepCopy();
     c.put("join", via.url.toString());
     if (readOnly) {
       c.put("readOnly", true);
     }
     return e2e.node(id, Ports.free(1)[0], List.of(), c);
-  }
-
-  // ---------------------------------------------------------------- roles
-
-  static Map<String, String> roles(String... idRole) {
-    Map<String, String> m = new TreeMap<>();
-    for (int i = 0; i + 1 < idRole.length; i += 2) {
-      m.put(idRole[i], idRole[i + 1]);
-    }
-    return m;
-  }
-
-  /** {@code GET /cluster} of {@code n}: member id → role. */
-  static Map<String, String> rolesOn(Api api, NodeProcess n) throws IOException {
-    Api.Resp r = api.get(n.url, "/cluster");
-    if (r.status() != 200) {
-      throw new AssertionError(n.id + " GET /cluster: " + r);
-    }
-    Map<String, String> m = new TreeMap<>();
-    r.json().get("members").forEach(x -> m.put(x.get("id").asText(), x.get("role").asText()));
-    return m;
-  }
-
-  static String roleOfSelf(Api api, NodeProcess n) throws IOException {
-    for (JsonNode x : api.get(n.url, "/cluster").json().get("members")) {
-      if (x.path("self").asBoolean()) {
-        return x.get("role").asText();
-      }
-    }
-    return null;
-  }
-
-  static void awaitRole(Api api, NodeProcess on, String id, Predicate<String> role, Duration timeout) {
-    Await.until(on.id + "'s /cluster to show " + id + " in the expected role", timeout,
-        () -> rolesOn(api, on), m -> m.get(id) != null && role.test(m.get(id)));
-  }
-
-  /** Waits until every node's {@code GET /cluster} shows exactly {@code expected}. */
-  static void awaitRoles(Api api, List<NodeProcess> nodes, Map<String, String> expected) {
-    for (NodeProcess n : nodes) {
-      Await.until(n.id + "'s /cluster to show " + expected, CONVERGE, () -> rolesOn(api, n), expected::equals);
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  static Set<String> urls(NodeProcess... nodes) {
-    Set<String> s = new LinkedHashSet<>();
-    for (NodeProcess n : nodes) {
-      s.add(n.url.toString());
-    }
-    return s;
-  }
-
-  /** A write to the read-only member: 403 READ_ONLY naming exactly {@code writable}. */
-  static void assertReadOnlyRefuses(Api api, NodeProcess readOnly, Set<String> writable) throws IOException {
-    Api.Resp r = api.submit(readOnly.url, "{\"op\":\"put\",\"key\":\"refused\",\"value\":1}");
-    assertEquals(403, r.status(), r.toString());
-    assertEquals("READ_ONLY", r.str("code"), r.toString());
-    Set<String> named = new LinkedHashSet<>();
-    r.json().get("writable").forEach(u -> named.add(u.asText()));
-    assertEquals(writable, named, "the writable URLs " + r);
-    Api.Resp keyed = api.submit(readOnly.url, "{\"op\":\"put\",\"key\":\"refused\",\"value\":2}", "idem-refused");
-    assertEquals(403, keyed.status(), keyed.toString());
-    Api.Resp nothing = api.get(readOnly.url, "/kv/refused");
-    assertEquals(404, nothing.status(), "a refused write left nothing: " + nothing);
-  }
-
-  static void awaitAnswers(Writers w, long count) {
-    Await.until(count + " answers to the client", CONVERGE, () -> w.count() >= count);
-  }
-
-  /** {@code raftsimple_protocol_events_total{event="..."}} (0 until the event first happens). */
-  static double protocolEvents(String metrics, String event) {
-    Matcher m = Pattern.compile("(?m)^raftsimple_protocol_events_total\\{[^}]*event=\""
-        + Pattern.quote(event) + "\"[^}]*\\} (\\S+)$").matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 }

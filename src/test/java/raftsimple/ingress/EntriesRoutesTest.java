@@ -237,6 +237,38 @@ class EntriesRoutesTest {
         })));
   }
 
+  /**
+   * A node that was removed from the cluster (the core refuses with its internal code REMOVED):
+   * CONTRACT's 503 UNAVAILABLE, marked removed, with the voters to write to instead.
+   */
+  @Test
+  void removedNode_answers503UnavailableMarkedRemovedWithTheVotersUrls(Vertx vertx, VertxTestContext tc) {
+    NodeConfig c = IngressFixture.config(false, 2_000, 1 << 20, List.of(new NodeConfig.Peer("n2", "https://h2:1")));
+    IngressFixture f = new IngressFixture(vertx, c);
+    f.acceptAll();
+    f.answer(Addresses.LOG_SUBMIT, body -> new SubmitOutcome(
+        SubmitOutcome.Kind.REFUSED, null, 0, null, null, "REMOVED", "this node is not a member of the cluster"));
+    f.answer(Addresses.LOG_MEMBERSHIP, body -> new SubmitOutcome(
+        SubmitOutcome.Kind.REFUSED, null, 0, null, null, "REMOVED", "this node is not a member of the cluster"));
+    f.answer(Addresses.LOG_QUERY, q -> json("{\"nodeId\":\"n1\",\"members\":["
+        + "{\"id\":\"n2\",\"url\":\"https://h2:1\",\"role\":\"voter\"},"
+        + "{\"id\":\"n3\",\"url\":\"https://h3:1\",\"role\":\"voter\"},"
+        + "{\"id\":\"n4\",\"url\":\"https://h4:1\",\"role\":\"read-only\"},"
+        + "{\"id\":\"n1\",\"url\":\"https://h1:1\",\"role\":\"removed\",\"self\":true}]}"));
+    f.start().compose(x -> f.post("/entries", "{}"))
+        .compose(r1 -> f.client.delete("/cluster/members/n3").send().map(r2 -> List.of(r1, r2)))
+        .onComplete(tc.succeeding(rs -> tc.verify(() -> {
+          for (HttpResponse<Buffer> r : rs) {
+            assertError(r, 503, "UNAVAILABLE");
+            JsonObject body = r.bodyAsJsonObject();
+            assertEquals(Boolean.TRUE, body.getBoolean("removed"), body::encode);
+            assertEquals("this node is not a member of the cluster", body.getString("error"));
+            assertEquals(new JsonArray().add("https://h2:1").add("https://h3:1"), body.getJsonArray("writable"));
+          }
+          tc.completeNow();
+        })));
+  }
+
   @Test
   void malformedBodies_answer400NamingTheProblem(Vertx vertx, VertxTestContext tc) {
     IngressFixture f = new IngressFixture(vertx);

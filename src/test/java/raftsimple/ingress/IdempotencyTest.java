@@ -214,6 +214,65 @@ class IdempotencyTest {
     }));
   }
 
+  /**
+   * A retry after the first attempt was answered 503 (timeout): its entry is still in flight in the
+   * log verticle, which the ingress asks first ({@code LOG_ATTACH}, with the key and body hash).
+   * The retry waits for that entry's outcome: no table lookup, no validation, no second submit.
+   */
+  @Test
+  void aRetryOfAnEntryInFlight_joinsItInsteadOfSubmitting(Vertx vertx, VertxTestContext tc) {
+    IngressFixture f = new IngressFixture(vertx);
+    AtomicReference<Object> attach = new AtomicReference<>();
+    f.answer(Addresses.LOG_ATTACH, a -> {
+      attach.set(a);
+      return committed(TXID, 4, HEAD, json("{\"prev\":null}"));
+    });
+    AtomicInteger lookups = f.answer(Addresses.SM_IDEMPOTENCY, q -> BusApi.NONE);
+    AtomicInteger validations = f.acceptAll();
+    AtomicInteger submits = f.answer(Addresses.LOG_SUBMIT, s -> committed(hash("new"), 6, hash("h"), null));
+    f.start().compose(x -> postWithKey(f, "retry-2", "{ \"op\":\"put\", \"key\":\"k\", \"value\":1 }"))
+        .onComplete(tc.succeeding(r -> tc.verify(() -> {
+          assertEquals(201, r.statusCode(), r.bodyAsString());
+          assertEquals(TXID.hex(), r.bodyAsJsonObject().getString("txid"));
+          assertEquals(4, r.bodyAsJsonObject().getInteger("index"));
+          assertEquals(new BusApi.Attach("retry-2", bodyHash(BODY)), attach.get());
+          assertEquals(0, lookups.get());
+          assertEquals(0, validations.get());
+          assertEquals(0, submits.get());
+          tc.completeNow();
+        })));
+  }
+
+  /** The entry in flight is still undecided at this request's timeout: 503 with the same txid. */
+  @Test
+  void aRetryOfAnEntryStillInFlight_getsItsTxidWithThe503(Vertx vertx, VertxTestContext tc) {
+    IngressFixture f = new IngressFixture(vertx);
+    f.answer(Addresses.LOG_ATTACH, a -> new raftsimple.bus.BusApi.SubmitOutcome(
+        raftsimple.bus.BusApi.SubmitOutcome.Kind.UNAVAILABLE, TXID, 0, null, null, "UNAVAILABLE", "no quorum"));
+    f.start().compose(x -> postWithKey(f, "retry-3", BODY))
+        .onComplete(tc.succeeding(r -> tc.verify(() -> {
+          assertError(r, 503, "UNAVAILABLE");
+          assertEquals(TXID.hex(), r.bodyAsJsonObject().getString("txid"));
+          tc.completeNow();
+        })));
+  }
+
+  /** The log refuses a key in flight with another body: 422, as the table would. */
+  @Test
+  void aKeyInFlightWithAnotherBody_answers422(Vertx vertx, VertxTestContext tc) {
+    IngressFixture f = new IngressFixture(vertx);
+    f.answer(Addresses.LOG_ATTACH, a -> new raftsimple.bus.BusApi.SubmitOutcome(
+        raftsimple.bus.BusApi.SubmitOutcome.Kind.REFUSED, null, 0, null, null, "IDEMPOTENCY_KEY_REUSED",
+        "in use by an entry in flight with a different body"));
+    AtomicInteger submits = f.answer(Addresses.LOG_SUBMIT, s -> committed(hash("new"), 6, hash("h"), null));
+    f.start().compose(x -> postWithKey(f, "retry-4", BODY))
+        .onComplete(tc.succeeding(r -> tc.verify(() -> {
+          assertError(r, 422, "IDEMPOTENCY_KEY_REUSED");
+          assertEquals(0, submits.get());
+          tc.completeNow();
+        })));
+  }
+
   private static Future<JsonObject> send(HttpClient client, int port, HttpMethod method, String uri,
       String key, String body) {
     return client.request(method, port, "127.0.0.1", uri).compose(req -> {

@@ -64,6 +64,9 @@ final class IngressFixture {
   }
 
   Future<IngressFixture> start(HttpServerOptions server, WebClientOptions clientOptions) {
+    if (!faked.contains(Addresses.LOG_ATTACH)) {
+      answer(Addresses.LOG_ATTACH, b -> raftsimple.bus.BusApi.NONE); // no entry in flight by default
+    }
     ingress = new IngressVerticle(config, server, registry);
     ingress.watchLimits = watchLimits;
     return vertx.deployVerticle(ingress).map(id -> {
@@ -81,8 +84,12 @@ final class IngressFixture {
     return client.post(uri).sendBuffer(Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** Addresses a test gave a fake of its own (the fixture's defaults stay off them). */
+  private final java.util.Set<String> faked = new java.util.HashSet<>();
+
   /** A fake that answers every request at {@code address} with {@code answer(body)}; counts calls. */
   AtomicInteger answer(String address, Function<Object, Object> answer) {
+    faked.add(address);
     AtomicInteger calls = new AtomicInteger();
     vertx.eventBus().localConsumer(address, (Message<Object> m) -> {
       calls.incrementAndGet();
@@ -93,6 +100,7 @@ final class IngressFixture {
 
   /** A fake that hands each request to {@code handler} (to hold, fail or inspect it). */
   void handle(String address, Consumer<Message<Object>> handler) {
+    faked.add(address);
     vertx.eventBus().<Object>localConsumer(address, handler::accept);
   }
 

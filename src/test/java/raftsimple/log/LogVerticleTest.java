@@ -128,4 +128,117 @@ class LogVerticleTest {
           ctx.completeNow();
         })));
   }
+
+  private static BusApi.Submit keyed(String payload, String key) {
+    return new BusApi.Submit(payload.getBytes(StandardCharsets.UTF_8), key, System.currentTimeMillis());
+  }
+
+  private static raftsimple.chain.Hash hashOf(String payload) {
+    return raftsimple.chain.Hashing.sha256(payload.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static <T> Future<T> ask(Vertx vertx, String address, Object body) {
+    return vertx.eventBus().<T>request(address, body, OPTS).map(m -> m.body());
+  }
+
+  private static double gauge(SimpleMeterRegistry registry, String name) {
+    return registry.get(name).gauge().value();
+  }
+
+  /**
+   * docs/PROTOCOL.md §10: a retry after the first attempt timed out (503) joins the entry still in
+   * flight, whether it asks first ({@code LOG_ATTACH}) or is submitted again; it gets the same
+   * txid, and the core holds one entry, not two. A voter whose peer never answers cannot commit, so
+   * the entry stays in flight throughout.
+   */
+  @Test
+  void aRetryAfterATimeoutJoinsTheEntryInFlight_neverASecondEntry(Vertx vertx, VertxTestContext ctx) {
+    NodeConfig d = NodeConfig.defaults();
+    NodeConfig.Limits l = d.limits();
+    NodeConfig config = new NodeConfig("n1", "127.0.0.1", 0, d.dataDir(), false,
+        List.of(new NodeConfig.Peer("n2", "https://127.0.0.1:1")), null, "https", "kv", 1_500, d.tls(), null,
+        new NodeConfig.Limits(300, l.bodyBytesMax(), l.batchEntriesMax(), l.batchBytesMax(),
+            l.pendingEntriesMax(), l.idempotencyKeysMax(), l.catchUpEntriesMax(), l.heartbeatMs(),
+            l.walSegmentBytes(), l.snapshotEveryEntries(), l.snapshotEveryBytes(), l.snapshotRetainEntries(),
+            l.eventLoops()));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    String body = "{\"op\":\"append\",\"key\":\"l\",\"value\":1}";
+    vertx.deployVerticle(new StateMachineVerticle(new KvStateMachine(), 1_000))
+        .compose(sm -> vertx.deployVerticle(new LogVerticle(config, MemoryRecordStore::new, registry)))
+        .compose(id -> ask(vertx, Addresses.LOG_SUBMIT, keyed(body, "order-7")))
+        .compose(first -> {
+          BusApi.SubmitOutcome o = (BusApi.SubmitOutcome) first;
+          ctx.verify(() -> {
+            assertEquals(BusApi.SubmitOutcome.Kind.UNAVAILABLE, o.kind());
+            org.junit.jupiter.api.Assertions.assertNotNull(o.txid());
+          });
+          return ask(vertx, Addresses.LOG_ATTACH, new BusApi.Attach("order-7", hashOf(body)))
+              .compose(attached -> ask(vertx, Addresses.LOG_SUBMIT, keyed(body, "order-7"))
+                  .map(resubmitted -> List.of(o, attached, resubmitted)));
+        })
+        .compose(three -> ask(vertx, Addresses.LOG_ATTACH, new BusApi.Attach("order-7", hashOf("{}")))
+            .compose(reused -> ask(vertx, Addresses.LOG_ATTACH, new BusApi.Attach("other", hashOf(body)))
+                .map(none -> {
+                  ctx.verify(() -> {
+                    BusApi.SubmitOutcome o = (BusApi.SubmitOutcome) three.get(0);
+                    for (Object later : three.subList(1, 3)) {
+                      BusApi.SubmitOutcome r = (BusApi.SubmitOutcome) later;
+                      assertEquals(BusApi.SubmitOutcome.Kind.UNAVAILABLE, r.kind(), r.toString());
+                      assertEquals(o.txid(), r.txid(), "the retry waited for the same entry");
+                    }
+                    BusApi.SubmitOutcome refused = (BusApi.SubmitOutcome) reused;
+                    assertEquals(BusApi.SubmitOutcome.Kind.REFUSED, refused.kind());
+                    assertEquals("IDEMPOTENCY_KEY_REUSED", refused.code());
+                    assertEquals(BusApi.NONE, none);
+                    assertEquals(1.0, gauge(registry, "raftsimple_queued_entries"), "one entry, not two");
+                    assertEquals(1.0, gauge(registry, "raftsimple_pending_idempotency_keys"));
+                    assertEquals(0.0, gauge(registry, "raftsimple_waiting_clients"));
+                  });
+                  return null;
+                })))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Once an entry's outcome is applied its key leaves the log's table (the replicated table knows
+   * it). A second entry with the same key and body that still reaches the log (here submitted
+   * straight to the log; in a cluster, a retry on another node while the first attempt's origin was
+   * cut off) is not applied: it gets the original outcome, and {@code GET /log} and {@code GET
+   * /entries/{txid}} mark it {@code "duplicateOf"} the original's index.
+   */
+  @Test
+  void aSecondEntryWithACommittedKey_isMarkedADuplicateAndNotApplied(Vertx vertx, VertxTestContext ctx) {
+    String body = "{\"op\":\"append\",\"key\":\"l\",\"value\":1}";
+    MemoryRecordStore store = new MemoryRecordStore();
+    deploy(vertx, store)
+        .compose(ids -> ask(vertx, Addresses.LOG_SUBMIT, keyed(body, "k")))
+        .compose(first -> ask(vertx, Addresses.LOG_ATTACH, new BusApi.Attach("k", hashOf(body)))
+            .compose(none -> ask(vertx, Addresses.LOG_SUBMIT, keyed(body, "k"))
+                .map(second -> List.of(first, none, second))))
+        .compose(three -> ask(vertx, Addresses.LOG_QUERY, new BusApi.Query(BusApi.Query.Kind.LOG, null, 1, 10))
+            .compose(log -> ask(vertx, Addresses.SM_READ, new BusApi.Read("l", 2)).map(read -> {
+              ctx.verify(() -> {
+                BusApi.SubmitOutcome first = (BusApi.SubmitOutcome) three.get(0);
+                BusApi.SubmitOutcome second = (BusApi.SubmitOutcome) three.get(2);
+                assertEquals(BusApi.SubmitOutcome.Kind.COMMITTED, first.kind());
+                assertEquals(1, first.index());
+                assertEquals(BusApi.NONE, three.get(1), "the key left the log's table once applied");
+                assertEquals(first, second, "the duplicate answers with the original outcome");
+                com.fasterxml.jackson.databind.JsonNode entries = ((com.fasterxml.jackson.databind.JsonNode) log).get("entries");
+                assertEquals(2, entries.size(), entries.toString());
+                org.junit.jupiter.api.Assertions.assertFalse(entries.get(0).has("duplicateOf"), entries.toString());
+                assertEquals(1, entries.get(1).get("duplicateOf").asLong(), entries.toString());
+                assertEquals("[1]", ((BusApi.ReadResult) read).value().toString(), "applied once");
+              });
+              return ((com.fasterxml.jackson.databind.JsonNode) log).get("entries").get(1).get("txid").asText();
+            })))
+        .compose(txid -> ask(vertx, Addresses.LOG_QUERY, new BusApi.Query(BusApi.Query.Kind.ENTRY, txid, 0, 0)))
+        .onComplete(ctx.succeeding(status -> ctx.verify(() -> {
+          com.fasterxml.jackson.databind.JsonNode s = (com.fasterxml.jackson.databind.JsonNode) status;
+          assertEquals("committed", s.get("status").asText(), s.toString());
+          assertEquals(2, s.get("index").asLong());
+          assertEquals(1, s.get("duplicateOf").asLong());
+          ctx.completeNow();
+        })));
+  }
 }

@@ -23,7 +23,7 @@ import raftsimple.bus.BusApi;
 import raftsimple.config.NodeConfig;
 import raftsimple.statemachine.KvStateMachine;
 import raftsimple.statemachine.StateMachineVerticle;
-import raftsimple.storage.SnapshotFile;
+import raftsimple.storage.SnapshotBackup;
 import raftsimple.storage.SnapshotStore;
 
 /**
@@ -71,7 +71,7 @@ class SnapshotOnDemandTest {
           ctx.verify(() -> {
             assertEquals(20, s.length());
             assertEquals(h, s.head());
-            SnapshotFile.Header file = SnapshotFile.verify(Path.of(s.file()), b -> { });
+            SnapshotBackup.Header file = SnapshotBackup.verify(Path.of(s.file()), b -> { });
             assertEquals(20, file.length());
           });
           first.set(s);

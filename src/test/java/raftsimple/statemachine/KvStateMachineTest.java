@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,23 +48,56 @@ class KvStateMachineTest {
     return kv.read(key).map(KvStateMachineTest::text).orElse("<absent>");
   }
 
-  /** The task from snapshotLater serializes the state at the call, whatever is applied after it. */
+  /** The writer from snapshotWriter writes the state at the call, whatever is applied after it. */
   @Test
-  void snapshotLater_capturesTheStateAtTheCall_notLaterApplies() {
+  void snapshotWriter_capturesTheStateAtTheCall_notLaterApplies() throws Exception {
     ok("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
     ok("{\"op\":\"append\",\"key\":\"l\",\"value\":1}");
     byte[] atCall = kv.snapshot();
-    java.util.function.Supplier<byte[]> later = kv.snapshotLater();
+    SnapshotWriter later = kv.snapshotWriter();
     ok("{\"op\":\"put\",\"key\":\"a\",\"value\":2}");
     ok("{\"op\":\"append\",\"key\":\"l\",\"value\":2}");
     ok("{\"op\":\"delete\",\"key\":\"a\"}");
     ok("{\"op\":\"put\",\"key\":\"b\",\"value\":3}");
-    assertArrayEquals(atCall, later.get());
+    java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+    later.writeTo(written);
+    assertArrayEquals(atCall, written.toByteArray());
     KvStateMachine restored = new KvStateMachine();
-    restored.restore(later.get());
+    restored.restore(new java.io.ByteArrayInputStream(written.toByteArray()));
     assertEquals("[1]", restored.read("l").map(KvStateMachineTest::text).orElse("<absent>"));
     assertEquals("[1,2]", value("l"));
     assertEquals("<absent>", value("a"));
+  }
+
+  /**
+   * The streamed snapshot is the same document the tree form was (so snapshots taken before the
+   * streaming writer still restore), and the streaming reader reads it back from a stream that hands
+   * out a few bytes at a time.
+   */
+  @Test
+  void theStreamedSnapshotIsTheTreeDocument_andReadsBackFromASlowStream() throws Exception {
+    ok("{\"op\":\"put\",\"key\":\"n\",\"value\":1.50}");
+    ok("{\"op\":\"put\",\"key\":\"big\",\"value\":123456789012345678901234567890}");
+    ok("{\"op\":\"put\",\"key\":\"s\",\"value\":\"\\u00e9\\n\\\"q\\\"\"}");
+    ok("{\"op\":\"append\",\"key\":\"l\",\"value\":{\"x\":[null,true,1e400]}}");
+    com.fasterxml.jackson.databind.node.ObjectNode tree = Json.NODES.objectNode();
+    tree.put("format", "raftsimple.kv").put("version", 1);
+    com.fasterxml.jackson.databind.node.ObjectNode data = tree.putObject("data");
+    for (String k : new java.util.TreeSet<>(List.of("n", "big", "s", "l"))) {
+      data.set(k, kv.read(k).orElseThrow());
+    }
+    assertArrayEquals(Json.compact(tree), kv.snapshot());
+    byte[] snap = kv.snapshot();
+    java.io.InputStream slow = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(snap)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        return super.read(b, off, Math.min(len, 3));
+      }
+    };
+    KvStateMachine other = new KvStateMachine();
+    other.restore(slow);
+    assertArrayEquals(snap, other.snapshot());
+    assertEquals("1.50", value("n"));
   }
 
   @Test
@@ -255,6 +289,13 @@ class KvStateMachineTest {
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":null}}",
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{},\"x\":1}",
         "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1,\"a\":2}}",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"b\":1,\"a\":2}}",
+        "{\"format\":\"raftsimple.kv\",\"version\":\"1\",\"data\":{}}",
+        "{\"version\":1,\"format\":\"raftsimple.kv\",\"data\":{}}",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1}} x",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1}}{}",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":1",
+        "{\"format\":\"raftsimple.kv\",\"version\":1,\"data\":{\"a\":[1,}}",
       })
   void restore_rejectsBadBytesAndKeepsState(String bad) {
     ok("{\"op\":\"put\",\"key\":\"keep\",\"value\":1}");

@@ -110,7 +110,7 @@ class StateMachineVerticleTest {
     donor.apply(entries);
     byte[] snapshot = donor.snapshot();
     deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10)).onComplete(ctx.succeeding(id -> {
-      Future<Long> restored = ask(vertx, Addresses.SM_RESTORE, new BusApi.Restore(snapshot));
+      Future<Long> restored = ask(vertx, Addresses.SM_RESTORE, BusApi.Restore.of(snapshot));
       Future<ReadResult> read = ask(vertx, Addresses.SM_READ, new Read("k19999", 0));
       Future.all(restored, read).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
         assertEquals(20_000L, restored.result());
@@ -125,7 +125,7 @@ class StateMachineVerticleTest {
     LogEntry e1 = log.next("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
     deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10))
         .compose(id -> apply(vertx, e1))
-        .compose(r -> ask(vertx, Addresses.SM_RESTORE, new BusApi.Restore("nonsense".getBytes(StandardCharsets.UTF_8)))
+        .compose(r -> ask(vertx, Addresses.SM_RESTORE, BusApi.Restore.of("nonsense".getBytes(StandardCharsets.UTF_8)))
             .transform(ar -> {
               ctx.verify(() -> {
                 assertTrue(ar.failed());

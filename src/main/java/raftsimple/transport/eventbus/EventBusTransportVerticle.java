@@ -13,15 +13,17 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.MessageProducer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.VertxInternal;
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
 import raftsimple.bus.LocalCodec;
@@ -42,6 +44,14 @@ import raftsimple.transport.WireFormatException;
  * reply handler per batch. Inbound envelopes are judged by {@link Inbound} and their messages
  * handed to the log verticle on {@link Addresses#PEER_IN}, with {@code localOnly} delivery.
  *
+ * <p>The peers follow the configuration (docs/PROTOCOL.md §11, docs/TRANSPORTS.md §3.8): the
+ * configured {@code peers} (none for a joining node), the members the log verticle knows at start,
+ * and every member it publishes later ({@link Addresses#MEMBERS}); former members are kept, so a
+ * removed voter can still learn of its removal. A joining node that has not learned its cluster id
+ * yet learns it from the members before it takes or sends anything ({@link ClusterIdentity}). A
+ * node that finds itself removed leaves the Hazelcast cluster after {@link #leaveAfterMs}, so its
+ * last messages (its removal's commit and confirmation, §11) have gone out.
+ *
  * <p>Invariants: the peer address is the only cluster-wide consumer a node registers; every
  * internal address keeps its {@code localConsumer}, and this verticle's own sends to internal
  * addresses are {@code localOnly} (docs/TRANSPORTS.md §3.2 explains why that makes them unable to
@@ -55,26 +65,36 @@ public final class EventBusTransportVerticle extends VerticleBase {
   static final int QUEUE_MAX = 10_000;
   static final int BATCH_MAX = 256;
   static final long SEND_TIMEOUT_MS = 2_000;
+  /** How long a joining node looks for members announcing the cluster id before it gives up. */
+  static final long LEARN_DEADLINE_MS = 30_000;
   /** Status answered to a peer that sends over HTTPS to this event-bus node (Misdirected Request). */
   static final int MIXED_TRANSPORT_STATUS = 421;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final NodeConfig config;
   private final MeterRegistry registry;
-  private final ClusterIdentity identity;
+  private final long leaveAfterMs;
+  private ClusterIdentity identity;
   private final Map<String, PeerOutbox> outboxes = new TreeMap<>();
   private final Map<Inbound.Refusal, Counter> refusedCounters = new EnumMap<>(Inbound.Refusal.class);
   private final RefusalLog<Inbound.Refusal> refusals =
       new RefusalLog<>(Inbound.Refusal.class, LOG, Level.WARNING);
   private final Map<String, MessageProducer<Buffer>> producers = new TreeMap<>();
+  private DeliveryOptions sendOptions;
   private Inbound inbound;
   private MemberAudit audit;
+  private MessageConsumer<Object> peerConsumer;
   private long mixedTransport;
+  /** The newest membership published while the transport was starting, or null. */
+  private BusApi.Members early;
+  /** The timer that will take this removed node out of the event-bus cluster, or -1. */
+  private long leaveTimer = -1;
+  private boolean left;
 
   public EventBusTransportVerticle(NodeConfig config, MeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.identity = ClusterIdentity.of(config);
+    this.leaveAfterMs = Math.max(3_000, 10 * config.limits().heartbeatMs());
   }
 
   /** The cluster-wide address at which node {@code nodeId} takes peer envelopes. */
@@ -90,29 +110,182 @@ public final class EventBusTransportVerticle extends VerticleBase {
     }
     EventBus bus = vertx.eventBus();
     LocalCodec.registerAll(bus);
-    inbound = new Inbound(config.nodeId(), identity.clusterId(),
-        config.peers().stream().map(NodeConfig.Peer::id).collect(Collectors.toSet()));
-    DeliveryOptions sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
-        .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
-    for (NodeConfig.Peer p : config.peers()) {
-      producers.put(p.id(), bus.sender(peerAddress(p.id()), sendOptions));
-      outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
-          batch -> deliver(p.id(), batch)));
-    }
     registerMetrics();
-    return MemberAudit.start(vertx, config, identity).compose(a -> {
+    // Listening before the log is asked, so no change is missed: one that comes while the transport
+    // is still starting waits in `early`.
+    bus.<BusApi.Members>localConsumer(Addresses.MEMBERS, m -> {
+      if (inbound == null) {
+        early = m.body();
+      } else {
+        onMembers(m.body());
+      }
+    });
+    return vertx.executeBlocking(() -> ClusterIdentity.of(config), false)
+        .compose(id -> MembersAtStart.query(vertx).map(members -> {
+          identity = id;
+          return members;
+        }))
+        .compose(members -> identity.clusterId() != null ? Future.succeededFuture(members)
+            : learnClusterId(members.ids()).map(members))
+        .compose(this::begin)
+        .onSuccess(v -> LOG.log(Level.INFO, "transport eventbus: node {0} (cluster {1}) takes peer "
+            + "messages at {2}; peers {3}", config.nodeId(), identity.clusterId(),
+            peerAddress(config.nodeId()), outboxes.keySet()));
+  }
+
+  /** Everything that needs the cluster id: the checks, the peers, the consumers. */
+  private Future<Void> begin(MembersAtStart members) {
+    EventBus bus = vertx.eventBus();
+    Set<String> initial = new TreeSet<>(members.ids());
+    if (!config.joins()) {
+      config.peers().forEach(p -> initial.add(p.id()));
+    }
+    initial.remove(config.nodeId());
+    inbound = new Inbound(config.nodeId(), identity.clusterId(), Set.of());
+    sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
+        .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    initial.forEach(this::addPeer);
+    return MemberAudit.start(vertx, config, identity, initial).compose(a -> {
       audit = a;
+      if (a != null) {
+        a.members(producers.keySet()); // with any member added while the audit started
+      }
       bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
       bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onHttpsInbound);
       // The one cluster-wide registration; completes once it is in the cluster's registry.
-      MessageConsumer<Object> peer = bus.consumer(peerAddress(config.nodeId()), this::onPeerMessage);
-      return peer.completion();
-    }).onSuccess(v -> LOG.log(Level.INFO, "transport eventbus: node {0} (cluster {1}) takes peer "
-        + "messages at {2}; peers {3}", config.nodeId(), identity.clusterId(),
-        peerAddress(config.nodeId()), outboxes.keySet()));
+      peerConsumer = bus.consumer(peerAddress(config.nodeId()), this::onPeerMessage);
+      return peerConsumer.completion();
+    }).onSuccess(v -> {
+      if (early != null) {
+        onMembers(early);
+        early = null;
+      } else if (!members.selfIsMember()) {
+        removed(); // restarted after its removal
+      }
+    });
+  }
+
+  /** A new member to talk to and take envelopes from (never dropped: see the class comment). */
+  private void addPeer(String id) {
+    if (producers.containsKey(id) || id.equals(config.nodeId())) {
+      return;
+    }
+    producers.put(id, vertx.eventBus().sender(peerAddress(id), sendOptions));
+    outboxes.put(id, new PeerOutbox(vertx, id, QUEUE_MAX, BATCH_MAX, batch -> deliver(id, batch)));
+    inbound.addPeer(id);
+    if (audit != null) {
+      audit.members(producers.keySet());
+    }
+  }
+
+  /**
+   * The configuration changed (docs/PROTOCOL.md §11): talk to the members it adds; leave the
+   * event-bus cluster once this node is no longer among them.
+   */
+  private void onMembers(BusApi.Members members) {
+    boolean self = false;
+    for (raftsimple.core.Membership.Member m : members.members()) {
+      if (m.id().equals(config.nodeId())) {
+        self = true;
+      } else {
+        addPeer(m.id());
+      }
+    }
+    if (!self) {
+      removed();
+    } else if (leaveTimer >= 0) {
+      vertx.cancelTimer(leaveTimer); // added back before it left
+      leaveTimer = -1;
+    } else if (left) {
+      LOG.log(Level.WARNING, "node {0} was added back, but it left the event-bus cluster when it "
+          + "was removed: restart it to rejoin", config.nodeId());
+    }
+  }
+
+  /** This node was removed: leave once its last messages are out. */
+  private void removed() {
+    if (left || leaveTimer >= 0) {
+      return;
+    }
+    LOG.log(Level.INFO, "node {0} is not a member any more; it leaves the event-bus cluster in {1} ms",
+        config.nodeId(), leaveAfterMs);
+    leaveTimer = vertx.setTimer(leaveAfterMs, id -> leave());
+  }
+
+  /**
+   * Takes this node out of the event-bus cluster: unregisters its peer address (the members stop
+   * routing to it), stops sending, stops the audit and leaves Hazelcast through Vert.x's cluster
+   * manager (so that closing Vert.x later does not try again). The node keeps serving clients.
+   */
+  private void leave() {
+    leaveTimer = -1;
+    left = true;
+    MemberAudit a = audit;
+    audit = null;
+    peerConsumer.unregister()
+        .compose(v -> vertx.executeBlocking(() -> {
+          if (a != null) {
+            a.close();
+          }
+          return null;
+        }, false))
+        .compose(v -> Future.<Void>future(p -> ((VertxInternal) vertx).clusterManager().leave(p)))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            LOG.log(Level.INFO, "node {0} left the event-bus cluster (it was removed from the cluster)",
+                config.nodeId());
+          } else {
+            LOG.log(Level.WARNING, "node {0} could not leave the event-bus cluster: {1}",
+                config.nodeId(), String.valueOf(ar.cause()));
+          }
+        });
+  }
+
+  /**
+   * A joining node's first start: the cluster id its members announce, learned from Hazelcast
+   * (polled: the members may still be starting) and kept in the data dir.
+   */
+  private Future<Void> learnClusterId(Set<String> members) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LEARN_DEADLINE_MS);
+    return Future.future(p -> tryLearning(members, deadline, p));
+  }
+
+  private void tryLearning(Set<String> members, long deadlineNanos, io.vertx.core.Promise<Void> p) {
+    vertx.executeBlocking(() -> {
+      com.hazelcast.core.HazelcastInstance hz = MemberAudit.hazelcast(config);
+      if (hz == null) {
+        throw new IllegalStateException("no Hazelcast instance named " + EventBusCluster.instanceName(config)
+            + ": cannot learn the cluster id");
+      }
+      MemberCheck.Learned l = MemberCheck.learnClusterId(MemberAudit.announced(hz), members);
+      if (l.clusterId() != null) {
+        ClusterIdentity.keep(config, l.clusterId());
+      }
+      return l;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        p.fail(ar.cause());
+      } else if (ar.result().problem() != null) {
+        p.fail(new IllegalStateException("transport eventbus: refusing to start: " + ar.result().problem()));
+      } else if (ar.result().clusterId() != null) {
+        identity = identity.withClusterId(ar.result().clusterId());
+        LOG.log(Level.INFO, "node {0} learned the event-bus cluster id {1} from the members it joined",
+            config.nodeId(), identity.clusterId());
+        p.complete();
+      } else if (System.nanoTime() > deadlineNanos) {
+        p.fail(new IllegalStateException("transport eventbus: none of the members " + members
+            + " announces a cluster id on the event bus within " + LEARN_DEADLINE_MS / 1000
+            + " s: check that eventbus.members lists a member's cluster address"));
+      } else {
+        vertx.setTimer(500, id -> tryLearning(members, deadlineNanos, p));
+      }
+    });
   }
 
   private void onOutbound(Message<raftsimple.core.msg.Message> m) {
+    if (left) {
+      return; // out of the event-bus cluster: there is no one to send to
+    }
     PeerOutbox box = outboxes.get(m.body().to());
     if (box != null) {
       box.add(m.body());
@@ -216,6 +389,9 @@ public final class EventBusTransportVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (leaveTimer >= 0) {
+      vertx.cancelTimer(leaveTimer);
+    }
     // Removing a Hazelcast listener may talk to Hazelcast's event service: off the event loop.
     MemberAudit a = audit;
     return a == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {

@@ -13,9 +13,11 @@ import raftsimple.transport.WireFormatException;
  * Decides what to do with one event-bus message that arrived at this node's peer address: the
  * checks in order are the cluster header ({@link ClusterIdentity#HEADER_CLUSTER}), the body (a
  * {@link Buffer} holding a {@link WireCodec} envelope; decoding validates every field, txid and
- * value id), and the sender (the envelope's {@code from} must be a configured peer). Messages
- * addressed to another node are dropped silently: a sender may batch only its own messages to us,
- * so that only happens with a buggy peer. Pure, so it is tested without a cluster.
+ * value id), and the sender (the envelope's {@code from} must be a member: a configured peer, or a
+ * node the configuration added later; former members stay, so a removed node can still learn of
+ * its removal, docs/PROTOCOL.md §11). Messages addressed to another node are dropped silently: a
+ * sender may batch only its own messages to us, so that only happens with a buggy peer. Pure, so it
+ * is tested without a cluster; confined to the transport's event loop.
  */
 final class Inbound {
   /** Why a message was refused; {@code code} is the failure code replied to the sender. */
@@ -52,6 +54,11 @@ final class Inbound {
     this.peers = new TreeSet<>(peers);
   }
 
+  /** A member the configuration added: its envelopes are taken from now on. */
+  void addPeer(String id) {
+    peers.add(id);
+  }
+
   Verdict judge(String clusterHeader, Object body) {
     if (!clusterId.equals(clusterHeader)) {
       return Verdict.refused(Refusal.WRONG_CLUSTER, null, "cluster header " + clusterHeader
@@ -69,7 +76,7 @@ final class Inbound {
     }
     if (!peers.contains(env.from())) {
       return Verdict.refused(Refusal.UNKNOWN_SENDER, env.from(),
-          "sender " + env.from() + " is not a configured peer " + peers);
+          "sender " + env.from() + " is not a member " + peers);
     }
     List<Message> mine = new ArrayList<>(env.messages().size());
     for (Message m : env.messages()) {

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -21,8 +22,10 @@ import raftsimple.config.NodeConfig;
  * Watches the Hazelcast membership of the event-bus cluster (docs/TRANSPORTS.md §3.4): at start,
  * a {@link MemberCheck.Severity#CONFLICT} among the current members fails the transport's start
  * with a message naming it; afterwards every member that joins is judged and anything unexpected
- * is logged at ERROR, and a configured peer that leaves is logged. Hazelcast calls the listener on
- * its own threads: this class only logs there and keeps no mutable state.
+ * is logged at ERROR (a node that is joining at INFO), and a member that leaves is logged. The
+ * raftsimple members it judges against follow the configuration ({@link #members(Set)}). Hazelcast
+ * calls the listener on its own threads: this class only logs there, and its one piece of mutable
+ * state (the members, in {@link MemberCheck}) is replaced as a whole.
  *
  * <p>It cannot attribute a single event-bus message to a Hazelcast member (Vert.x does not expose
  * the sending node of a message), so it does not filter messages; TLS client authentication and
@@ -33,36 +36,61 @@ final class MemberAudit implements MembershipListener {
 
   private final HazelcastInstance hazelcast;
   private final MemberCheck check;
-  private final Set<String> peers;
   private UUID listenerId;
 
-  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check, Set<String> peers) {
+  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check) {
     this.hazelcast = hazelcast;
     this.check = check;
-    this.peers = peers;
+  }
+
+  /** This node's Hazelcast instance (the one {@link EventBusCluster} started), or null. Blocking. */
+  static HazelcastInstance hazelcast(NodeConfig config) {
+    return Hazelcast.getHazelcastInstanceByName(EventBusCluster.instanceName(config));
   }
 
   /**
    * Finds the node's Hazelcast instance, resolves {@code eventbus.members} (DNS: on a worker),
-   * judges the current members and starts listening. Fails on a conflict. Completes with null
-   * when the Vert.x was clustered by other means than {@link EventBusCluster} (no audit then).
+   * judges the current members against {@code members} and starts listening. Fails on a conflict.
+   * Completes with null when the Vert.x was clustered by other means than {@link EventBusCluster}
+   * (no audit then).
    */
-  static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity) {
+  static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity,
+      Set<String> members) {
     return vertx.executeBlocking(() -> {
-      HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName(EventBusCluster.instanceName(config));
+      HazelcastInstance hz = hazelcast(config);
       if (hz == null) {
         LOG.log(Level.WARNING, "no Hazelcast instance named {0}: the clustered Vert.x was not built "
             + "by EventBusCluster, so members are not audited", EventBusCluster.instanceName(config));
         return null;
       }
-      Set<String> peers = config.peers().stream().map(NodeConfig.Peer::id)
-          .collect(Collectors.toCollection(java.util.TreeSet::new));
-      MemberAudit audit = new MemberAudit(hz,
-          new MemberCheck(identity, peers, resolve(config.eventbus().members())), peers);
+      Set<String> configured = config.joins() ? Set.of() : config.peers().stream()
+          .map(NodeConfig.Peer::id).collect(Collectors.toCollection(java.util.TreeSet::new));
+      MemberCheck check = new MemberCheck(identity, configured, resolve(config.eventbus().members()));
+      check.members(members);
+      MemberAudit audit = new MemberAudit(hz, check);
       audit.checkAtStart();
       audit.listenerId = hz.getCluster().addMembershipListener(audit);
       return audit;
     }, false);
+  }
+
+  /**
+   * The attributes every other member announces now, for a joining node to learn the cluster id
+   * from ({@link MemberCheck#learnClusterId}). Blocking.
+   */
+  static List<Map<String, String>> announced(HazelcastInstance hz) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      if (!m.localMember()) {
+        out.add(m.getAttributes());
+      }
+    }
+    return out;
+  }
+
+  /** The raftsimple members as the configuration now has them (and former ones). */
+  void members(Set<String> ids) {
+    check.members(ids);
   }
 
   /** Stops listening; idempotent. */
@@ -73,7 +101,7 @@ final class MemberAudit implements MembershipListener {
     listenerId = null;
   }
 
-  /** Members judged unexpected or conflicting right now (for the metrics gauge). */
+  /** Members judged unexpected, joining or conflicting right now (for the metrics gauge). */
   int unexpectedMembers() {
     if (!hazelcast.getLifecycleService().isRunning()) {
       return 0;
@@ -96,8 +124,8 @@ final class MemberAudit implements MembershipListener {
       MemberCheck.Finding f = judge(m);
       if (f.severity() == MemberCheck.Severity.CONFLICT) {
         conflicts.add(f.text());
-      } else if (f.severity() == MemberCheck.Severity.STRANGER) {
-        LOG.log(Level.ERROR, "event-bus cluster: " + f.text());
+      } else {
+        log(f);
       }
     }
     if (!conflicts.isEmpty()) {
@@ -110,6 +138,14 @@ final class MemberAudit implements MembershipListener {
     return check.judge(m.getSocketAddress(), m.getAttributes());
   }
 
+  private static void log(MemberCheck.Finding f) {
+    if (f.severity() == MemberCheck.Severity.JOINING) {
+      LOG.log(Level.INFO, "event-bus cluster: " + f.text());
+    } else if (f.severity() != MemberCheck.Severity.OK) {
+      LOG.log(Level.ERROR, "event-bus cluster: " + f.text());
+    }
+  }
+
   @Override
   public void memberAdded(MembershipEvent event) {
     MemberCheck.Finding f = judge(event.getMember());
@@ -117,14 +153,14 @@ final class MemberAudit implements MembershipListener {
       LOG.log(Level.INFO, "event-bus cluster: peer {0} joined from {1}",
           event.getMember().getAttribute(ClusterIdentity.ATTR_NODE), event.getMember().getSocketAddress());
     } else {
-      LOG.log(Level.ERROR, "event-bus cluster: " + f.text());
+      log(f);
     }
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
     String node = event.getMember().getAttribute(ClusterIdentity.ATTR_NODE);
-    if (node != null && peers.contains(node)) {
+    if (node != null && check.members().contains(node)) {
       LOG.log(Level.WARNING, "event-bus cluster: peer {0} left (from {1}); messages to it fail "
           + "until it rejoins", node, event.getMember().getSocketAddress());
     }

@@ -84,4 +84,32 @@ class EventBusClusterTest {
         config("n1", PEERS, "{\"enabled\": false}"));
     assertFalse(o.isSsl());
   }
+
+  /**
+   * A joining node has no founding voters to derive the cluster id from: it announces none until it
+   * learned one from the members (first start), then keeps it in its data dir and announces it.
+   */
+  @Test
+  void aJoiningNodeAnnouncesTheClusterIdItLearned_onceItHasOne() throws Exception {
+    NodeConfig joiner = ConfigParser.parse(new JsonObject("{\"nodeId\": \"n4\", \"join\": \"http://127.0.0.1:1\","
+        + " \"transport\": \"eventbus\", \"eventbus\": {\"host\": \"127.0.0.1\", \"port\": 5704,"
+        + " \"members\": [\"127.0.0.1:5701\"]}, \"tls\": {\"enabled\": false}, \"dataDir\": \"data/n4\"}"),
+        Map.of(), dir);
+    ClusterIdentity before = ClusterIdentity.of(joiner);
+    assertEquals(null, before.clusterId());
+    assertFalse(before.attributes().containsKey(ClusterIdentity.ATTR_CLUSTER));
+    assertFalse(EventBusCluster.hazelcast(joiner).getMemberAttributeConfig().getAttributes()
+        .containsKey(ClusterIdentity.ATTR_CLUSTER));
+
+    String founders = ClusterIdentity.of(config("n1", PEERS, "{\"enabled\": false}")).clusterId();
+    ClusterIdentity.keep(joiner, founders);
+    assertEquals(founders, ClusterIdentity.of(joiner).clusterId());
+    assertEquals(founders, EventBusCluster.hazelcast(joiner).getMemberAttributeConfig().getAttributes()
+        .get(ClusterIdentity.ATTR_CLUSTER));
+
+    java.nio.file.Files.writeString(joiner.dataDir().resolve(ClusterIdentity.LEARNED_FILE), "not an id");
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ClusterIdentity.of(joiner));
+    assertTrue(e.getMessage().contains(ClusterIdentity.LEARNED_FILE), e.getMessage());
+  }
 }

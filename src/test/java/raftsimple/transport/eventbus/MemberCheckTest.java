@@ -71,4 +71,56 @@ class MemberCheckTest {
     wire2.put(ClusterIdentity.ATTR_WIRE, "2");
     assertEquals(Severity.CONFLICT, judge(N2, wire2).severity());
   }
+
+  /** A node added through the log runs wherever it runs: the listed-address rule is for configured peers. */
+  @Test
+  void aMemberAddedLater_isExpectedFromAnyAddress() {
+    assertEquals(Severity.STRANGER, judge(ELSEWHERE, announcing("n4", SELF.clusterId())).severity());
+    check.members(Set.of("n2", "n3", "n4"));
+    assertEquals(Severity.OK, judge(ELSEWHERE, announcing("n4", SELF.clusterId())).severity());
+    assertEquals(Severity.STRANGER, judge(ELSEWHERE, announcing("n2", SELF.clusterId())).severity(),
+        "a configured peer must still come from its listed address");
+  }
+
+  /**
+   * A joining node joins Hazelcast before its join request commits, and announces no cluster id
+   * until it has learned one: joining, not a stranger; once a member it is expected, still without
+   * one.
+   */
+  @Test
+  void aNodeWithoutAClusterId_isJoiningUntilItIsAMember() {
+    Map<String, String> joiner = announcing("n4", null);
+    MemberCheck.Finding f = judge(ELSEWHERE, joiner);
+    assertEquals(Severity.JOINING, f.severity());
+    assertTrue(f.text().contains("member n4") && f.text().contains("joining"), f.text());
+    check.members(Set.of("n2", "n3", "n4"));
+    assertEquals(Severity.OK, judge(ELSEWHERE, joiner).severity());
+  }
+
+  /** A joining node itself, before it learned the id: any member's id is acceptable to it. */
+  @Test
+  void aNodeThatHasNotLearnedTheIdYet_acceptsTheMembersIds() {
+    MemberCheck learning = new MemberCheck(new ClusterIdentity("n4", null), Set.of(), Set.of(N2));
+    learning.members(Set.of("n1", "n2"));
+    assertEquals(Severity.OK, learning.judge(ELSEWHERE, announcing("n1", "cccccccccccccccc")).severity());
+    assertEquals(Severity.STRANGER, learning.judge(ELSEWHERE, announcing("n9", "cccccccccccccccc")).severity());
+  }
+
+  @Test
+  void aJoiningNodeLearnsTheIdTheMembersAgreeOn_fromMembersOnly() {
+    java.util.List<Map<String, String>> announced = java.util.List.of(
+        announcing("n1", "1111111111111111"), announcing("n2", "1111111111111111"),
+        announcing("x9", "9999999999999999"), // not a member: cannot choose the id
+        announcing("n5", null), // a member still joining itself
+        Map.of("__vertx.nodeId", "foreign"));
+    MemberCheck.Learned l = MemberCheck.learnClusterId(announced, Set.of("n1", "n2", "n5"));
+    assertEquals(new MemberCheck.Learned("1111111111111111", null), l);
+    assertEquals(new MemberCheck.Learned(null, null),
+        MemberCheck.learnClusterId(java.util.List.of(announcing("x9", "9999999999999999")), Set.of("n1")),
+        "no member present yet: ask again later");
+    MemberCheck.Learned split = MemberCheck.learnClusterId(java.util.List.of(
+        announcing("n1", "1111111111111111"), announcing("n2", "2222222222222222")), Set.of("n1", "n2"));
+    assertEquals(null, split.clusterId());
+    assertTrue(split.problem().contains("different cluster ids"), split.problem());
+  }
 }

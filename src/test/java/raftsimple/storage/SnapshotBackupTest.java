@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SnapshotFileTest {
+class SnapshotBackupTest {
   @TempDir Path dir;
 
   static final byte[] HEAD = new byte[32];
@@ -26,7 +26,7 @@ class SnapshotFileTest {
   }
 
   private Path file(byte[] data) throws Exception {
-    return Files.write(dir.resolve("in.snap"), SnapshotStore.encode(77, HEAD, META, data));
+    return new SnapshotStore(dir.resolve("in")).write(77, HEAD, META, out -> out.write(data)).file();
   }
 
   private static byte[] data(int n) {
@@ -42,13 +42,14 @@ class SnapshotFileTest {
     byte[] d = data(300_000);
     Path f = file(d);
     List<Long> progress = new ArrayList<>();
-    SnapshotFile.Header h = SnapshotFile.verify(f, progress::add);
+    SnapshotBackup.Header h = SnapshotBackup.verify(f, progress::add);
     assertEquals(77, h.length());
     assertArrayEquals(HEAD, h.head());
     assertArrayEquals(META, h.meta());
     assertEquals(d.length, h.dataBytes());
     assertEquals(Files.size(f), h.fileBytes());
-    assertTrue(progress.size() >= 4, "progress every 64 KiB: " + progress);
+    assertTrue(progress.size() >= 2, "progress after every buffer: " + progress);
+    assertEquals(Files.size(f) - 32, progress.get(progress.size() - 1), "all bytes before the checksum");
   }
 
   @Test
@@ -57,16 +58,16 @@ class SnapshotFileTest {
     byte[] bytes = Files.readAllBytes(f);
     bytes[600] ^= 1;
     Files.write(f, bytes);
-    WalCorruptException flipped = assertThrows(WalCorruptException.class, () -> SnapshotFile.verify(f, b -> { }));
+    WalCorruptException flipped = assertThrows(WalCorruptException.class, () -> SnapshotBackup.verify(f, b -> { }));
     assertTrue(flipped.getMessage().contains("checksum mismatch"), flipped.getMessage());
     assertTrue(flipped.getMessage().contains(f.toString()), flipped.getMessage());
 
-    Path cut = Files.write(dir.resolve("cut.snap"), java.util.Arrays.copyOf(SnapshotStore.encode(1, HEAD, META, data(10)), 80));
-    assertTrue(assertThrows(WalCorruptException.class, () -> SnapshotFile.verify(cut, b -> { }))
-        .getMessage().contains("truncated"));
+    Path cut = Files.write(dir.resolve("cut.snap"), java.util.Arrays.copyOf(Files.readAllBytes(file(data(10))), 80));
+    WalCorruptException truncated = assertThrows(WalCorruptException.class, () -> SnapshotBackup.verify(cut, b -> { }));
+    assertTrue(truncated.getMessage().contains(cut.toString()), truncated.getMessage());
     Path other = Files.writeString(dir.resolve("notes.txt"), "hello, not a snapshot at all");
-    assertTrue(assertThrows(WalCorruptException.class, () -> SnapshotFile.verify(other, b -> { }))
-        .getMessage().contains("not a version-1 raftsimple snapshot"));
+    assertTrue(assertThrows(WalCorruptException.class, () -> SnapshotBackup.verify(other, b -> { }))
+        .getMessage().contains(other.toString()));
   }
 
   @Test
@@ -76,13 +77,15 @@ class SnapshotFileTest {
     byte[] meta = "{\"version\":2,\"members\":[{\"id\":\"r1\",\"url\":\"https://h:1\",\"role\":\"voter\"}]}"
         .getBytes(StandardCharsets.UTF_8);
     Path snaps = dir.resolve("data/snapshots");
-    SnapshotFile.Header h = SnapshotFile.rewrite(f, meta, snaps, b -> { });
+    SnapshotBackup.Header h = SnapshotBackup.rewrite(f, meta, snaps, b -> { });
     assertEquals(77, h.length());
-    SnapshotStore.Snapshot s = new SnapshotStore(snaps).latest().orElseThrow();
+    SnapshotFile s = new SnapshotStore(snaps).latest().orElseThrow().verify();
     assertEquals(77, s.length());
     assertArrayEquals(HEAD, s.head());
     assertArrayEquals(meta, s.meta());
-    assertArrayEquals(d, s.data());
+    try (var state = s.openState()) {
+      assertArrayEquals(d, state.readAllBytes());
+    }
     assertEquals(List.of(77L), new SnapshotStore(snaps).lengths(), "no temporary file is left");
   }
 
@@ -93,9 +96,7 @@ class SnapshotFileTest {
     bytes[bytes.length - 1] ^= 1;
     Files.write(f, bytes);
     Path snaps = dir.resolve("snapshots");
-    assertThrows(WalCorruptException.class, () -> SnapshotFile.rewrite(f, META, snaps, b -> { }));
-    try (var s = Files.list(snaps)) {
-      assertEquals(0, s.count());
-    }
+    assertThrows(WalCorruptException.class, () -> SnapshotBackup.rewrite(f, META, snaps, b -> { }));
+    assertTrue(!Files.exists(snaps), "the source is verified before anything is written");
   }
 }
