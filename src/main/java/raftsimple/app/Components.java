@@ -68,7 +68,8 @@ public final class Components {
     NodeConfig config = resources.config();
     switch (config.transport()) {
       case "https":
-        return new HttpsTransportVerticle(config, resources.tls().peerClientOptions());
+        return new HttpsTransportVerticle(config, resources.tls().peerClientOptions(),
+            resources.registry());
       case "eventbus":
         return new EventBusTransportVerticle(config, resources.registry());
       default:
