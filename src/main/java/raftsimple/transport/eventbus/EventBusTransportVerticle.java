@@ -27,6 +27,7 @@ import raftsimple.bus.BusApi;
 import raftsimple.bus.LocalCodec;
 import raftsimple.config.NodeConfig;
 import raftsimple.transport.PeerOutbox;
+import raftsimple.transport.Reachability;
 import raftsimple.transport.WireCodec;
 import raftsimple.transport.WireFormatException;
 
@@ -59,6 +60,15 @@ public final class EventBusTransportVerticle extends VerticleBase {
   static final int MIXED_TRANSPORT_STATUS = 421;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
+  /**
+   * The liveness probe (docs/TRANSPORTS.md §3.7): every {@code pingMs} a request with an empty
+   * envelope to each peer's address, answered by the peer's transport; no answer within {@code
+   * timeoutMs} makes the peer unreachable ({@code NO_PONG}), an answer reachable again.
+   */
+  record Liveness(long pingMs, long timeoutMs) {
+    static final Liveness DEFAULT = new Liveness(250, 1_500);
+  }
+
   private final NodeConfig config;
   private final MeterRegistry registry;
   private final ClusterIdentity identity;
@@ -67,14 +77,27 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private final RefusalLog<Inbound.Refusal> refusals =
       new RefusalLog<>(Inbound.Refusal.class, LOG, Level.WARNING);
   private final Map<String, MessageProducer<Buffer>> producers = new TreeMap<>();
+  private final Liveness liveness;
+  private final java.util.Set<String> pinging = new java.util.TreeSet<>();
+  private Reachability reachability;
+  private DeliveryOptions pingOptions;
+  private long pingTimer = -1;
+  private long lastPingTickNanos;
+  private long stalls;
   private Inbound inbound;
   private MemberAudit audit;
   private long mixedTransport;
 
   public EventBusTransportVerticle(NodeConfig config, MeterRegistry registry) {
+    this(config, registry, Liveness.DEFAULT);
+  }
+
+  /** With the liveness probe's timing given (tests shorten it). */
+  EventBusTransportVerticle(NodeConfig config, MeterRegistry registry, Liveness liveness) {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.identity = ClusterIdentity.of(config);
+    this.liveness = Objects.requireNonNull(liveness, "liveness");
   }
 
   /** The cluster-wide address at which node {@code nodeId} takes peer envelopes. */
@@ -94,35 +117,115 @@ public final class EventBusTransportVerticle extends VerticleBase {
         config.peers().stream().map(NodeConfig.Peer::id).collect(Collectors.toSet()));
     DeliveryOptions sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
         .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    pingOptions = new DeliveryOptions().setSendTimeout(liveness.timeoutMs())
+        .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    reachability = new Reachability(vertx, "eventbus");
     for (NodeConfig.Peer p : config.peers()) {
       producers.put(p.id(), bus.sender(peerAddress(p.id()), sendOptions));
       outboxes.put(p.id(), new PeerOutbox(vertx, p.id(), QUEUE_MAX, BATCH_MAX,
-          batch -> deliver(p.id(), batch)));
+          batch -> deliver(p.id(), batch), sendOutcomes(p.id())));
     }
     registerMetrics();
-    return MemberAudit.start(vertx, config, identity).compose(a -> {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    java.util.function.Consumer<String> peerLeft = node -> context.runOnContext(v ->
+        reachability.down(node, BusApi.PeerReachability.Reason.MEMBER_LEFT,
+            "its event-bus cluster member left"));
+    return MemberAudit.start(vertx, config, identity, peerLeft).compose(a -> {
       audit = a;
-      bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
+      bus.<Object>localConsumer(Addresses.PEER_OUT, this::onOutbound);
       bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onHttpsInbound);
       // The one cluster-wide registration; completes once it is in the cluster's registry.
       MessageConsumer<Object> peer = bus.consumer(peerAddress(config.nodeId()), this::onPeerMessage);
       return peer.completion();
-    }).onSuccess(v -> LOG.log(Level.INFO, "transport eventbus: node {0} (cluster {1}) takes peer "
+    }).onSuccess(v -> pingTimer = vertx.setPeriodic(0, liveness.pingMs(), id -> pingAll()))
+        .onSuccess(v -> LOG.log(Level.INFO, "transport eventbus: node {0} (cluster {1}) takes peer "
         + "messages at {2}; peers {3}", config.nodeId(), identity.clusterId(),
         peerAddress(config.nodeId()), outboxes.keySet()));
   }
 
-  private void onOutbound(Message<raftsimple.core.msg.Message> m) {
-    PeerOutbox box = outboxes.get(m.body().to());
-    if (box != null) {
-      box.add(m.body());
+  /** One message, or a batch of them ({@link BusApi.PeerMessages}), for any peers. */
+  private void onOutbound(Message<Object> m) {
+    Object body = m.body();
+    if (body instanceof raftsimple.core.msg.Message msg) {
+      send(msg);
+    } else if (body instanceof BusApi.PeerMessages batch) {
+      for (raftsimple.core.msg.Message msg : batch.messages()) {
+        send(msg);
+      }
+    } else {
+      throw new IllegalStateException(Addresses.PEER_OUT + " takes core.msg.Message or "
+          + "BusApi.PeerMessages, not " + (body == null ? "null" : body.getClass().getName()));
     }
+  }
+
+  private void send(raftsimple.core.msg.Message msg) {
+    PeerOutbox box = outboxes.get(msg.to());
+    if (box != null) {
+      box.add(msg);
+    }
+  }
+
+  /**
+   * A failed send makes the peer unreachable at once; a written batch proves nothing (a frozen
+   * peer's socket buffers take it), so only the liveness probe's answers make it reachable.
+   */
+  private PeerOutbox.Listener sendOutcomes(String peer) {
+    return new PeerOutbox.Listener() {
+      @Override
+      public void sent() {}
+
+      @Override
+      public void failed(Throwable cause) {
+        reachability.down(peer, reasonFor(cause), String.valueOf(cause));
+      }
+    };
+  }
+
+  /** One probe per peer in flight at most; see {@link Liveness}. */
+  private void pingAll() {
+    long now = System.nanoTime();
+    if (lastPingTickNanos != 0 && (now - lastPingTickNanos) / 1_000_000 > 2 * liveness.pingMs()) {
+      stalls++; // this node's own loop was stalled: a reply may be waiting unread
+    }
+    lastPingTickNanos = now;
+    Buffer empty = Buffer.buffer(WireCodec.envelope(config.nodeId(), List.of()));
+    for (String peer : outboxes.keySet()) {
+      if (!pinging.add(peer)) {
+        continue;
+      }
+      long stallsAtSend = stalls;
+      vertx.eventBus().request(peerAddress(peer), empty, pingOptions).onComplete(ar -> {
+        pinging.remove(peer);
+        if (ar.succeeded()) {
+          reachability.up(peer, BusApi.PeerReachability.Reason.CONNECTED, "answered a ping");
+        } else if (reasonFor(ar.cause()) != BusApi.PeerReachability.Reason.NO_PONG
+            || stalls == stallsAtSend) {
+          reachability.down(peer, reasonFor(ar.cause()), describe(peer, ar.cause()));
+        } // a timeout across this node's own stall blames no peer; the next ping decides
+      });
+    }
+  }
+
+  static BusApi.PeerReachability.Reason reasonFor(Throwable e) {
+    Throwable t = e instanceof SendFailed && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof ReplyException r) {
+      if (r.failureType() == ReplyFailure.TIMEOUT) {
+        return BusApi.PeerReachability.Reason.NO_PONG;
+      }
+      if (r.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        return BusApi.PeerReachability.Reason.REFUSED_BY_PEER;
+      }
+    }
+    if (t instanceof TimeoutException) {
+      return BusApi.PeerReachability.Reason.TIMEOUT;
+    }
+    return BusApi.PeerReachability.Reason.SEND_FAILED;
   }
 
   private Future<?> deliver(String peer, List<raftsimple.core.msg.Message> batch) {
     Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
     return producers.get(peer).write(body).timeout(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e))));
+        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e), e)));
   }
 
   /** A failure as the outbox logs it: what happened and what it usually means. */
@@ -184,6 +287,19 @@ public final class EventBusTransportVerticle extends VerticleBase {
           .tag("transport", "eventbus").tag("reason", r.name().toLowerCase(java.util.Locale.ROOT))
           .register(registry));
     }
+    for (String peer : outboxes.keySet()) {
+      Gauge.builder("raftsimple_peer_reachable", this,
+              t -> Boolean.TRUE.equals(t.reachability.reported(peer)) ? 1 : 0)
+          .description("1 while the link to a peer is up")
+          .tag("peer", peer).tag("transport", "eventbus").register(registry);
+      Gauge.builder("raftsimple_peer_outbox_messages", this, t -> t.outboxes.get(peer).queued())
+          .description("Messages queued for a peer")
+          .tag("peer", peer).tag("transport", "eventbus").register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("raftsimple_peer_messages_dropped", this,
+              t -> t.outboxes.get(peer).dropped())
+          .description("Messages dropped because a peer's queue was full")
+          .tag("peer", peer).tag("transport", "eventbus").register(registry);
+    }
     Gauge.builder("raftsimple_eventbus_unexpected_members", this,
             t -> t.audit == null ? 0 : t.audit.unexpectedMembers())
         .description("Hazelcast members that are not configured peers, or conflict with this node")
@@ -204,8 +320,8 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private static final class SendFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    SendFailed(String message) {
-      super(message, null, false, false);
+    SendFailed(String message, Throwable cause) {
+      super(message, cause, false, false);
     }
 
     @Override
@@ -216,6 +332,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(pingTimer);
     // Removing a Hazelcast listener may talk to Hazelcast's event service: off the event loop.
     MemberAudit a = audit;
     return a == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import raftsimple.config.NodeConfig;
 
@@ -21,8 +22,9 @@ import raftsimple.config.NodeConfig;
  * Watches the Hazelcast membership of the event-bus cluster (docs/TRANSPORTS.md §3.4): at start,
  * a {@link MemberCheck.Severity#CONFLICT} among the current members fails the transport's start
  * with a message naming it; afterwards every member that joins is judged and anything unexpected
- * is logged at ERROR, and a configured peer that leaves is logged. Hazelcast calls the listener on
- * its own threads: this class only logs there and keeps no mutable state.
+ * is logged at ERROR, and a configured peer that leaves is logged and reported to the transport
+ * (a reachability input, docs/TRANSPORTS.md §1.5). Hazelcast calls the listener on its own threads:
+ * this class only logs and hands over there, and keeps no mutable state.
  *
  * <p>It cannot attribute a single event-bus message to a Hazelcast member (Vert.x does not expose
  * the sending node of a message), so it does not filter messages; TLS client authentication and
@@ -34,20 +36,27 @@ final class MemberAudit implements MembershipListener {
   private final HazelcastInstance hazelcast;
   private final MemberCheck check;
   private final Set<String> peers;
+  private final Consumer<String> peerLeft;
   private UUID listenerId;
 
-  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check, Set<String> peers) {
+  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check, Set<String> peers,
+      Consumer<String> peerLeft) {
     this.hazelcast = hazelcast;
     this.check = check;
     this.peers = peers;
+    this.peerLeft = peerLeft;
   }
 
   /**
    * Finds the node's Hazelcast instance, resolves {@code eventbus.members} (DNS: on a worker),
    * judges the current members and starts listening. Fails on a conflict. Completes with null
    * when the Vert.x was clustered by other means than {@link EventBusCluster} (no audit then).
+   *
+   * @param peerLeft told the id of a configured peer whose member left, on a Hazelcast thread
+   *     (hop to your context before touching state)
    */
-  static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity) {
+  static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity,
+      Consumer<String> peerLeft) {
     return vertx.executeBlocking(() -> {
       HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName(EventBusCluster.instanceName(config));
       if (hz == null) {
@@ -58,7 +67,7 @@ final class MemberAudit implements MembershipListener {
       Set<String> peers = config.peers().stream().map(NodeConfig.Peer::id)
           .collect(Collectors.toCollection(java.util.TreeSet::new));
       MemberAudit audit = new MemberAudit(hz,
-          new MemberCheck(identity, peers, resolve(config.eventbus().members())), peers);
+          new MemberCheck(identity, peers, resolve(config.eventbus().members())), peers, peerLeft);
       audit.checkAtStart();
       audit.listenerId = hz.getCluster().addMembershipListener(audit);
       return audit;
@@ -127,6 +136,7 @@ final class MemberAudit implements MembershipListener {
     if (node != null && peers.contains(node)) {
       LOG.log(Level.WARNING, "event-bus cluster: peer {0} left (from {1}); messages to it fail "
           + "until it rejoins", node, event.getMember().getSocketAddress());
+      peerLeft.accept(node);
     }
   }
 

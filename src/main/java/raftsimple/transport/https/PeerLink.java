@@ -48,7 +48,8 @@ import raftsimple.transport.WireCodec;
  *       Vert.x answers the pong itself, on its event loop); with no pong for
  *       {@link Settings#livenessMs} the connection is declared dead ({@code NO_PONG}) and replaced.
  *       This catches a peer that keeps its TCP connection but does not run (SIGSTOP, a hung loop),
- *       which no socket error reports.
+ *       which no socket error reports. When this node's own loop was stalled (a ping tick more than
+ *       two intervals late) the deadline starts over: unread pongs are no peer's fault.
  *   <li><b>Reachability.</b> Every connect, failure and loss goes to {@link Reachability}, which
  *       publishes the edges.
  *   <li><b>Older peers.</b> A peer that answers the upgrade with 404 predates the stream: the link
@@ -109,6 +110,7 @@ final class PeerLink {
   private long pingTimer = -1;
   private long openedAtNanos;
   private long lastPongNanos;
+  private long lastTickNanos;
   private Throwable lastError;
   private int failures;
   private long postModeSinceNanos;
@@ -251,6 +253,7 @@ final class PeerLink {
     connects++;
     openedAtNanos = System.nanoTime();
     lastPongNanos = openedAtNanos;
+    lastTickNanos = openedAtNanos;
     socket.exceptionHandler(e -> {
       if (ws == socket) {
         lastError = e;
@@ -280,7 +283,15 @@ final class PeerLink {
     if (ws != socket) {
       return;
     }
-    long silentMs = (System.nanoTime() - lastPongNanos) / 1_000_000;
+    long now = System.nanoTime();
+    long tickGapMs = (now - lastTickNanos) / 1_000_000;
+    lastTickNanos = now;
+    if (tickGapMs > 2 * settings.pingMs()) {
+      // This node's own loop was stalled (a long task, GC, no CPU): pongs may be waiting unread in
+      // the socket. Blame no peer for it; start the deadline over.
+      lastPongNanos = now;
+    }
+    long silentMs = (now - lastPongNanos) / 1_000_000;
     if (silentMs > settings.livenessMs()) {
       lost(Reason.NO_PONG, "no pong for " + silentMs + " ms (limit " + settings.livenessMs()
           + " ms): the peer holds the connection but does not run");
