@@ -10,7 +10,7 @@ import raftsimple.config.NodeConfig;
 import raftsimple.ingress.IngressVerticle;
 import raftsimple.log.LogVerticle;
 import raftsimple.log.WalRecordStore;
-import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.statemachine.host.StateMachineVerticle;
 import raftsimple.transport.eventbus.EventBusTransportVerticle;
 import raftsimple.transport.https.HttpsTransportVerticle;
 

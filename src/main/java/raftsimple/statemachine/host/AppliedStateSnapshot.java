@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,7 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import raftsimple.bus.BusApi.Outcome;
 import raftsimple.chain.Hash;
-import raftsimple.statemachine.AppliedState.Remembered;
+import raftsimple.statemachine.host.AppliedState.Remembered;
+import raftsimple.statemachine.Json;
 
 /**
  * The byte layout of an {@link AppliedState} snapshot, version 1. Big-endian, no padding:
