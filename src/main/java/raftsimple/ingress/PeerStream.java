@@ -72,6 +72,8 @@ final class PeerStream {
           }
           if (ar.failed()) {
             close((short) 1011, "peer messages cannot be taken now: " + ar.cause().getMessage());
+          } else if (ar.result() == 421) {
+            close((short) 1008, "peer messages refused: 421, this node runs another transport");
           } else if (ar.result() >= 400) {
             close((short) 1008, "peer messages refused: " + ar.result());
           }
