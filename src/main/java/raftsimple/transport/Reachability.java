@@ -63,6 +63,12 @@ public final class Reachability {
     return s == null ? null : s.reported;
   }
 
+  /** True while an observation for {@code peer} waits for the hold window to end (for tests). */
+  boolean holding(String peer) {
+    PeerState s = peers.get(peer);
+    return s != null && s.held != null;
+  }
+
   /** Edges published so far (for tests and metrics). */
   public long published() {
     return published;
