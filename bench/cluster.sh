@@ -9,6 +9,8 @@
 #   SYSTEMS="raftsimple" bench/cluster.sh     # skip etcd
 #   SYSTEMS="raftsimple raftsimple-eventbus etcd" bench/cluster.sh   # also raftsimple over the
 #                                             # clustered event bus (transport "eventbus")
+#   BASE_JAR=/tmp/base/raftsimple.jar SYSTEMS="raftsimple raftsimple-base" bench/cluster.sh
+#                                             # also another build (e.g. main) over HTTPS, same run
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 MODES="${MODES:-one spread}"
@@ -16,13 +18,13 @@ SYSTEMS="${SYSTEMS:-raftsimple etcd}"
 need wrk wrk
 build_jar
 
-declare -a RURLS BURLS EURLS
+declare -a RURLS BURLS EURLS AURLS
 declare -A SYSPIDS # system -> its server pids, for CPU per request
 # start_raftsimple_cluster <name-prefix> <transport>: three nodes on free ports; their URLs go to
 # $WORK/<name-prefix>.urls.
 # transport "eventbus": the nodes' Hazelcast members also get free ports and list each other.
 start_raftsimple_cluster() {
-  local prefix=$1 transport=$2 i j
+  local prefix=$1 transport=$2 jar=${3:-$JAR} i j
   local ports=("$(free_port)" "$(free_port)" "$(free_port)") hz=("$(free_port)" "$(free_port)" "$(free_port)")
   for i in 0 1 2; do
     local peers="[" extra="" members=""
@@ -36,7 +38,7 @@ start_raftsimple_cluster() {
     if [ "$transport" = eventbus ]; then
       extra="\"transport\":\"eventbus\",\"eventbus\":{\"host\":\"127.0.0.1\",\"port\":${hz[$i]},\"members\":[$members]}"
     fi
-    start_raftsimple "$prefix$((i + 1))" "${ports[$i]}" "$peers" "$extra"
+    start_raftsimple "$prefix$((i + 1))" "${ports[$i]}" "$peers" "$extra" "$jar"
     echo "http://127.0.0.1:${ports[$i]}" >> "$WORK/$prefix.urls"
   done
 }
@@ -45,6 +47,13 @@ if [[ " $SYSTEMS " == *" raftsimple "* ]]; then
   SYSPIDS[raftsimple]="${PIDS[*]: -3}"
   mapfile -t RURLS < "$WORK/r.urls"
   for u in "${RURLS[@]}"; do wait_http "$u/health"; done
+fi
+if [[ " $SYSTEMS " == *" raftsimple-base "* ]]; then
+  [ -f "${BASE_JAR:-}" ] || { echo "bench: raftsimple-base needs BASE_JAR=<a raftsimple.jar>" >&2; exit 1; }
+  start_raftsimple_cluster a https "$BASE_JAR"
+  SYSPIDS[raftsimple-base]="${PIDS[*]: -3}"
+  mapfile -t AURLS < "$WORK/a.urls"
+  for u in "${AURLS[@]}"; do wait_http "$u/health"; done
 fi
 if [[ " $SYSTEMS " == *" raftsimple-eventbus "* ]]; then
   start_raftsimple_cluster b eventbus
@@ -68,6 +77,7 @@ for sys in $SYSTEMS; do
   case "$sys" in
     raftsimple) warmup put.lua "${RURLS[@]}" ;;
     raftsimple-eventbus) warmup put.lua "${BURLS[@]}" ;;
+    raftsimple-base) warmup put.lua "${AURLS[@]}" ;;
     *) warmup etcd-put.lua "${EURLS[@]}" ;;
   esac
 done
@@ -79,6 +89,7 @@ for mode in $MODES; do
       case "$sys" in
         raftsimple) urls=("${RURLS[@]}"); script=put.lua ;;
         raftsimple-eventbus) urls=("${BURLS[@]}"); script=put.lua ;;
+        raftsimple-base) urls=("${AURLS[@]}"); script=put.lua ;;
         *) urls=("${EURLS[@]}"); script=etcd-put.lua ;;
       esac
       if [ "$mode" = one ] || [ "$c" -lt 3 ]; then urls=("${urls[0]}"); fi

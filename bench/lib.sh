@@ -51,17 +51,18 @@ wait_http() { # url
   return 1
 }
 
-# start_raftsimple <name> <port> <peers-json> [extra-keys] ; TLS off (etcd's gateway is plain HTTP
-# too), fsync on. extra-keys: more top-level JSON members, e.g. the transport and eventbus block.
+# start_raftsimple <name> <port> <peers-json> [extra-keys] [jar] ; TLS off (etcd's gateway is plain
+# HTTP too), fsync on. extra-keys: more top-level JSON members, e.g. the transport and eventbus
+# block. jar: another build to run (default $JAR), e.g. a baseline for a same-run comparison.
 start_raftsimple() {
-  local name=$1 port=$2 peers=$3 extra=${4:-}
+  local name=$1 port=$2 peers=$3 extra=${4:-} jar=${5:-$JAR}
   mkdir -p "$WORK/$name"
   cat > "$WORK/$name.json" <<JSON
 {"nodeId":"$name","host":"127.0.0.1","port":$port,"dataDir":"$WORK/$name/data",
  "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000${extra:+,$extra}}
 JSON
   # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of JVM options, split on purpose
-  java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$JAR" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
+  java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$jar" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }
 

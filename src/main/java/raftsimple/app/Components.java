@@ -10,7 +10,7 @@ import raftsimple.config.NodeConfig;
 import raftsimple.ingress.IngressVerticle;
 import raftsimple.log.LogVerticle;
 import raftsimple.log.WalRecordStore;
-import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.statemachine.host.StateMachineVerticle;
 import raftsimple.transport.eventbus.EventBusTransportVerticle;
 import raftsimple.transport.https.HttpsTransportVerticle;
 
@@ -68,7 +68,8 @@ public final class Components {
     NodeConfig config = resources.config();
     switch (config.transport()) {
       case "https":
-        return new HttpsTransportVerticle(config, resources.tls().peerClientOptions());
+        return new HttpsTransportVerticle(config, resources.tls().peerClientOptions(),
+            resources.registry());
       case "eventbus":
         return new EventBusTransportVerticle(config, resources.registry());
       default:

@@ -42,7 +42,10 @@ public final class Addresses {
   /** Transport → log. Body {@code core.msg.Message} from a peer; no reply. */
   public static final String PEER_IN = "raftsimple.peer.in";
 
-  /** Log → transport. Body {@code core.msg.Message}, delivered to {@code message.to()}; no reply. */
+  /**
+   * Log → transport. Body {@code core.msg.Message}, delivered to {@code message.to()}, or a {@link
+   * BusApi.PeerMessages} holding several (each delivered to its {@code to()}, in order); no reply.
+   */
   public static final String PEER_OUT = "raftsimple.peer.out";
 
   /**
@@ -52,7 +55,10 @@ public final class Addresses {
    */
   public static final String PEER_HTTP_INBOUND = "raftsimple.peer.http-inbound";
 
-  /** Transport → log. Body {@link BusApi.PeerReachability}; no reply. */
+  /**
+   * Transport → log (published, so that any verticle may listen; nobody must). Body {@link
+   * BusApi.PeerReachability}: a peer's connection went down or came back (edges only); no reply.
+   */
   public static final String PEER_REACHABILITY = "raftsimple.peer.reachability";
 
   /**

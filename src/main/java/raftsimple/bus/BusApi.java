@@ -148,8 +148,53 @@ public final class BusApi {
   /** Ingress → log: change the membership; reply a {@link SubmitOutcome}. */
   public record MembershipChange(String op, String id, String url, String role) {}
 
-  /** A transport's view of one peer, for {@code GET /cluster}. */
-  public record PeerReachability(String peerId, boolean reachable) {}
+  /**
+   * Log → transport ({@link Addresses#PEER_OUT}): several protocol messages in one bus message, for
+   * any peers, in the order they must leave. Equivalent to sending each on its own; one bus hop
+   * instead of one per message. The list is never mutated.
+   */
+  public record PeerMessages(List<raftsimple.core.msg.Message> messages) {
+    public PeerMessages {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
+   * Transport → log ({@link Addresses#PEER_REACHABILITY}, published): the transport's connection to
+   * {@code peerId} went down or came back. Sent on edges only (docs/TRANSPORTS.md §1.5): one event
+   * per change, never one per failed retry. {@code reason} says what the transport saw,
+   * {@code detail} the error text (for logs; may be empty), {@code transport} which transport.
+   */
+  public record PeerReachability(
+      String peerId, boolean reachable, Reason reason, String detail, String transport) {
+    /** What made the transport change its mind. */
+    public enum Reason {
+      /** A connection was established (or, event bus: the peer joined, a send succeeded again). */
+      CONNECTED,
+      /** The peer refused the connection: nothing listens there (process down, wrong port). */
+      REFUSED,
+      /** An established connection was reset or closed by the peer (killed, restarted, stopped). */
+      CLOSED,
+      /** The TLS handshake failed (untrusted certificate, wrong CN, bad host name). */
+      TLS,
+      /** Connecting, or a send, did not finish in time (peer host unreachable, peer frozen). */
+      TIMEOUT,
+      /** The connection is up but the peer stopped answering liveness pings (SIGSTOP, hung loop). */
+      NO_PONG,
+      /** The peer answered, but refused this node's stream or messages (HTTP status in detail). */
+      REFUSED_BY_PEER,
+      /** Event bus: the peer's cluster member left. */
+      MEMBER_LEFT,
+      /** Event bus: a send failed for another reason (no handler registered, connection lost). */
+      SEND_FAILED
+    }
+
+    public PeerReachability {
+      java.util.Objects.requireNonNull(peerId, "peerId");
+      java.util.Objects.requireNonNull(reason, "reason");
+      detail = detail == null ? "" : detail;
+    }
+  }
 
   /** Queries answered by the log verticle. */
   public record Query(Kind kind, String txid, long from, int limit) {

@@ -184,6 +184,22 @@ public final class TlsMaterial {
     }
   }
 
+  /**
+   * True when a certificate subject ({@code CN=n1,O=...}, as {@code X500Principal.getName()}
+   * prints it) has {@code nodeId} as its common name: how a peer's certificate names the node it
+   * belongs to (deploy/gen-certs.sh). Shared by the ingress (checks a peer stream's claimed id when
+   * it opens) and the HTTPS transport (checks every envelope's {@code from}).
+   */
+  public static boolean certNames(String subject, String nodeId) {
+    for (String part : subject.split(",")) {
+      String p = part.trim();
+      if (p.regionMatches(true, 0, "CN=", 0, 3)) {
+        return p.substring(3).trim().equals(nodeId);
+      }
+    }
+    return false;
+  }
+
   private static Buffer read(String key, Path file) {
     try {
       return Buffer.buffer(Files.readAllBytes(file));

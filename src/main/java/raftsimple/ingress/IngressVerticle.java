@@ -96,7 +96,11 @@ public final class IngressVerticle extends VerticleBase {
   private HttpServerOptions options() {
     HttpServerOptions options = new HttpServerOptions(serverOptions)
         .setCompressionSupported(false)
-        .setDecompressionSupported(false);
+        .setDecompressionSupported(false)
+        // Peer streams (PeerStream): one envelope per WebSocket message, as large as a POST body.
+        .setMaxWebSocketMessageSize(PeerRoute.BODY_BYTES_MAX)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
     if (options.getIdleTimeout() <= 0) {
       long requestS = (config.limits().requestTimeoutMs() + 999) / 1000;
       options.setIdleTimeout((int) Math.max(IDLE_TIMEOUT_S_MIN, 2 * requestS))

@@ -22,7 +22,7 @@ final class Payloads {
   private Payloads() {}
 
   /** The field that marks a system entry (membership); clients may not send it (CONTRACT). */
-  static final String SYSTEM_FIELD = raftsimple.statemachine.AppliedState.SYSTEM_FIELD;
+  static final String SYSTEM_FIELD = Json.SYSTEM_FIELD;
 
   /** The one Jackson configuration of the node (strict, exact decimals): see statemachine.Json. */
   static final ObjectMapper MAPPER = Json.MAPPER;

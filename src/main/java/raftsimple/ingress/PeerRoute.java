@@ -13,20 +13,27 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi.PeerHttpBody;
 import raftsimple.config.NodeConfig;
+import raftsimple.config.TlsMaterial;
 
 /**
- * {@code POST /peer/messages}: peer traffic that arrives on the client port (CONTRACT: "peer
- * traffic may use the same port (under {@code /peer/})"). The ingress only authenticates and
- * forwards; the HTTPS transport decodes ({@code PEER_HTTP_INBOUND}) and says which status to send.
+ * {@code GET /peer/stream} (a peer's WebSocket, {@link PeerStream}) and {@code POST
+ * /peer/messages} (one batch per request: what nodes of the previous version send, kept for rolling
+ * upgrades): peer traffic that arrives on the client port (CONTRACT: "peer traffic may use the same
+ * port (under {@code /peer/})"). The ingress only authenticates and forwards; the HTTPS transport
+ * decodes ({@code PEER_HTTP_INBOUND}) and says which status to send.
  *
  * <p>With TLS on, the connection must carry a client certificate the server verified against the
  * cluster CA (the server asks with {@code ClientAuth.REQUEST}, so API clients without one are still
  * served elsewhere); without one the request is refused with 403 {@code FORBIDDEN} before its body
- * is read. The body limit is {@value #BODY_BYTES_MAX} bytes (catch-up batches are large), not the
+ * is read or the stream opened. The body limit is {@value #BODY_BYTES_MAX} bytes (catch-up batches are large), not the
  * client limit.
  */
 final class PeerRoute {
   static final int BODY_BYTES_MAX = 64 << 20;
+  /** The peer stream's path and the header naming its sender (transport/https/PeerLink). */
+  static final String STREAM_PATH = "/peer/stream";
+  static final String FROM_HEADER = "raftsimple-node";
+  private static final System.Logger LOG = System.getLogger(PeerRoute.class.getName());
   private static final String SUBJECT_KEY = "raftsimple.peerSubject";
 
   private final NodeConfig config;
@@ -42,6 +49,39 @@ final class PeerRoute {
         .handler(this::authenticate)
         .handler(peerBodyHandler)
         .handler(ctx -> Replies.send(ctx, forward(ctx)));
+    routes.route(HttpMethod.GET, STREAM_PATH)
+        .handler(this::authenticate)
+        .handler(this::openStream);
+  }
+
+  /**
+   * {@code GET /peer/stream} with a WebSocket upgrade: a peer's long-lived link (docs/TRANSPORTS.md
+   * §2). The peer names itself in the {@value #FROM_HEADER} header; with TLS on, its verified
+   * certificate's CN must be that name (403 {@code FORBIDDEN} otherwise), so a member cannot open a
+   * stream as another. Frames are checked again, one by one, by the transport.
+   */
+  private void openStream(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String from = request.getHeader(FROM_HEADER);
+    String subject = ctx.get(SUBJECT_KEY);
+    if (from == null || from.isBlank()) {
+      Replies.send(ctx, Errors.badRequest("a peer stream needs the header " + FROM_HEADER
+          + " naming the sending node"));
+      return;
+    }
+    if (subject != null && !TlsMaterial.certNames(subject, from)) {
+      Replies.send(ctx, Errors.reply(403, "FORBIDDEN", "the client certificate (" + subject
+          + ") does not name node " + from));
+      return;
+    }
+    if (!request.canUpgradeToWebSocket()) {
+      Replies.send(ctx, Errors.badRequest(STREAM_PATH + " is a WebSocket: send an upgrade request"));
+      return;
+    }
+    request.toWebSocket()
+        .onSuccess(ws -> new PeerStream(ws, from, subject, bus, config.limits().requestTimeoutMs()).start())
+        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "peer stream from {0} not opened: {1}",
+            from, e.toString()));
   }
 
   /** Synchronous, so the body handler that follows still sees the whole body. */

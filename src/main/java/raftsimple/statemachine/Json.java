@@ -29,6 +29,13 @@ import java.nio.charset.StandardCharsets;
 public final class Json {
   private Json() {}
 
+  /**
+   * The top-level payload field reserved for the node's own entries (membership changes, {@code
+   * core/SystemEntries}): the ingress refuses client payloads that carry it, and such entries are
+   * never passed to the user's state machine.
+   */
+  public static final String SYSTEM_FIELD = "$raftsimple";
+
   public static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

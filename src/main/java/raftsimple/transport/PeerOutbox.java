@@ -25,6 +25,7 @@ public final class PeerOutbox {
   private final int queueMax;
   private final int batchMax;
   private final Function<List<Message>, Future<?>> sender;
+  private final Listener listener;
   private final ArrayDeque<Message> queue = new ArrayDeque<>();
   private boolean inFlight;
   private boolean waitingForBackoff;
@@ -36,13 +37,29 @@ public final class PeerOutbox {
    * shows its real reason once, without a line per retry. */
   private String lastLogged;
 
+  /**
+   * Told the outcome of every send (not only changes), on the outbox's event loop; e.g. a transport
+   * feeding {@link Reachability}. With a listener the outbox does not log failures itself.
+   */
+  public interface Listener {
+    void sent();
+
+    void failed(Throwable cause);
+  }
+
   public PeerOutbox(Vertx vertx, String peer, int queueMax, int batchMax,
       Function<List<Message>, Future<?>> sender) {
+    this(vertx, peer, queueMax, batchMax, sender, null);
+  }
+
+  public PeerOutbox(Vertx vertx, String peer, int queueMax, int batchMax,
+      Function<List<Message>, Future<?>> sender, Listener listener) {
     this.vertx = vertx;
     this.peer = peer;
     this.queueMax = queueMax;
     this.batchMax = batchMax;
     this.sender = sender;
+    this.listener = listener;
   }
 
   public void add(Message m) {
@@ -93,7 +110,9 @@ public final class PeerOutbox {
   }
 
   private void onSuccess() {
-    if (!reachable) {
+    if (listener != null) {
+      listener.sent();
+    } else if (!reachable) {
       LOG.log(System.Logger.Level.INFO, "peer {0} is reachable again", peer);
     }
     reachable = true;
@@ -104,7 +123,9 @@ public final class PeerOutbox {
   private void onFailure(Throwable cause) {
     failures++;
     String text = String.valueOf(cause);
-    if (reachable || !text.equals(lastLogged)) {
+    if (listener != null) {
+      listener.failed(cause);
+    } else if (reachable || !text.equals(lastLogged)) {
       LOG.log(System.Logger.Level.WARNING, "peer {0} unreachable: {1}", peer, text);
       lastLogged = text;
     }

@@ -48,6 +48,71 @@ public final class WireCodec {
     }
   }
 
+  /**
+   * One message as the JSON object {@link #encode} puts in an envelope's {@code messages}, so that a
+   * link can encode each message once when it is queued (and know its size) and join a batch later
+   * with {@link #envelope}.
+   */
+  public static byte[] encodeMessage(Message m) {
+    try {
+      return MAPPER.writeValueAsBytes(MessageJson.write(m, MAPPER));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("encoding a protocol message failed", e);
+    }
+  }
+
+  /**
+   * The envelope of pre-encoded messages ({@link #encodeMessage}): byte for byte what {@link
+   * #encode} writes for the same messages. {@code from} must be a valid node id (no characters that
+   * JSON escapes), as every configured one is.
+   */
+  public static byte[] envelope(String from, List<byte[]> messages) {
+    byte[] head = envelopeHead(from);
+    int size = head.length + 2 + Math.max(0, messages.size() - 1);
+    for (byte[] m : messages) {
+      size += m.length;
+    }
+    byte[] out = new byte[size];
+    System.arraycopy(head, 0, out, 0, head.length);
+    int at = head.length;
+    for (int i = 0; i < messages.size(); i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      byte[] m = messages.get(i);
+      System.arraycopy(m, 0, out, at, m.length);
+      at += m.length;
+    }
+    out[at++] = ']';
+    out[at] = '}';
+    return out;
+  }
+
+  /** The last envelope head built: a node sends with one id, so this is nearly always a hit. */
+  private static volatile Head lastHead = new Head("", new byte[0]);
+
+  private record Head(String from, byte[] bytes) {}
+
+  /** {@code {"v":1,"from":"<from>","messages":[}, as Jackson writes it. */
+  private static byte[] envelopeHead(String from) {
+    Head cached = lastHead;
+    if (cached.from().equals(from)) {
+      return cached.bytes();
+    }
+    ObjectNode env = MAPPER.createObjectNode();
+    env.put("v", VERSION);
+    env.put("from", from);
+    env.putArray("messages");
+    try {
+      byte[] empty = MAPPER.writeValueAsBytes(env); // ...,"messages":[]}
+      byte[] head = java.util.Arrays.copyOf(empty, empty.length - 2);
+      lastHead = new Head(from, head);
+      return head;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("encoding an envelope head failed", e);
+    }
+  }
+
   public static Envelope decode(byte[] bytes) {
     JsonNode env;
     try {

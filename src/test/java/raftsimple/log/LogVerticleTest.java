@@ -17,7 +17,7 @@ import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
 import raftsimple.config.NodeConfig;
 import raftsimple.statemachine.KvStateMachine;
-import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.statemachine.host.StateMachineVerticle;
 
 @ExtendWith(VertxExtension.class)
 class LogVerticleTest {

@@ -22,7 +22,7 @@ import raftsimple.bus.Addresses;
 import raftsimple.bus.BusApi;
 import raftsimple.config.NodeConfig;
 import raftsimple.statemachine.KvStateMachine;
-import raftsimple.statemachine.StateMachineVerticle;
+import raftsimple.statemachine.host.StateMachineVerticle;
 import raftsimple.storage.SnapshotBackup;
 import raftsimple.storage.SnapshotStore;
 

@@ -2,6 +2,7 @@ package raftsimple.transport;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -42,6 +43,7 @@ public final class EventBusFixture implements TransportFixture {
   private final Map<String, Vertx> vertxes = new TreeMap<>();
   private final Map<String, NodeConfig> configs = new TreeMap<>();
   private final Map<String, Integer> hzPorts = new TreeMap<>();
+  private final Map<String, MeterRegistry> registries = new TreeMap<>();
   private Path dir;
   private Path certs;
   private Path strangerCerts;
@@ -58,14 +60,33 @@ public final class EventBusFixture implements TransportFixture {
         startNodes();
         return;
       } catch (Exception e) {
-        // A "free" port may have been taken between picking and binding it: retry on new ports.
-        LOG.log(Level.WARNING, "cluster start attempt " + attempt + " failed: " + e);
         close();
-        if (attempt == ATTEMPTS) {
+        // A "free" port may have been taken between picking and binding it: only that is retried,
+        // on new ports. Anything else is a failure of what the test is about.
+        if (attempt == ATTEMPTS || !isPortRace(e)) {
           throw e;
         }
+        LOG.log(Level.WARNING, "cluster start attempt " + attempt + " lost a port race, retrying "
+            + "on new ports: " + e);
       }
     }
+  }
+
+  /**
+   * True when {@code e} is a server socket that could not bind its port (taken since {@link
+   * TestCerts#freePort} picked it): a {@link java.net.BindException} somewhere in the causes.
+   * Hazelcast reports its own as "ServerSocket bind failed" with the BindException as the cause.
+   */
+  public static boolean isPortRace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private void startNodes() throws Exception {
@@ -73,12 +94,35 @@ public final class EventBusFixture implements TransportFixture {
       hzPorts.put(n, TestCerts.freePort());
     }
     for (String n : RUNNING) {
-      NodeConfig c = config(n);
-      configs.put(n, c);
-      Vertx v = await(clustered(c));
-      vertxes.put(n, v);
-      await(v.deployVerticle(new EventBusTransportVerticle(c, new SimpleMeterRegistry())));
+      configs.put(n, config(n));
+      startNode(n);
     }
+  }
+
+  private void startNode(String n) throws Exception {
+    NodeConfig c = configs.get(n);
+    Vertx v = await(clustered(c));
+    vertxes.put(n, v);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    registries.put(n, registry);
+    await(v.deployVerticle(new EventBusTransportVerticle(c, registry)));
+  }
+
+  @Override
+  public MeterRegistry registry(String node) {
+    return registries.get(node);
+  }
+
+  /** Closes the node's clustered Vert.x: its Hazelcast member leaves, its registrations go. */
+  @Override
+  public void stop(String node) throws Exception {
+    await(vertxes.remove(node).close());
+  }
+
+  /** The same Hazelcast port and config: the member rejoins where its peers expect it. */
+  @Override
+  public void restart(String node) throws Exception {
+    startNode(node);
   }
 
   /** A clustered Vert.x for {@code config}, built as {@code app/Main} builds it. */

@@ -1,6 +1,7 @@
 package raftsimple.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,7 +15,6 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import raftsimple.bus.Addresses;
+import raftsimple.bus.BusApi;
 import raftsimple.bus.LocalCodec;
 import raftsimple.chain.Hash;
 import raftsimple.core.msg.Message;
@@ -51,29 +52,58 @@ public abstract class TransportContractTest {
   /** One message that reached a node's PEER_IN. */
   record Arrival(String node, Message message) {}
 
+  /** One reachability event a node's transport published: {@code at} is the publishing node. */
+  record Edge(String at, BusApi.PeerReachability event) {}
+
+  /**
+   * How long a stopped or restarted peer may take to be reported: a liveness bound (the test fails
+   * if no event comes at all), generous for a loaded machine; not a performance claim.
+   */
+  static final long DETECTION_MS_MAX = 20_000;
+  /** What a transport's outbox holds for one peer at most (both transports), and one batch. */
+  static final int QUEUE_MAX = 10_000;
+  static final int BATCH_MAX = 256;
+
   private TransportFixture fixture;
-  private final Map<String, Context> contexts = new LinkedHashMap<>();
+  private final Map<String, Context> contexts = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+  private final List<Edge> edges = new CopyOnWriteArrayList<>();
   private volatile Runnable onArrival = () -> {};
   private final AtomicLong rounds = new AtomicLong(1);
 
   protected abstract TransportFixture newFixture();
+
+  /** The running fixture, for a subclass's transport-specific tests. */
+  protected TransportFixture fixture() {
+    return fixture;
+  }
 
   @BeforeAll
   void startCluster(@TempDir Path dir) throws Exception {
     fixture = newFixture();
     fixture.start(dir);
     for (String n : TransportFixture.RUNNING) {
-      Vertx v = fixture.vertx(n);
-      LocalCodec.registerAll(v.eventBus());
-      contexts.put(n, v.getOrCreateContext());
-      v.eventBus().<Message>localConsumer(Addresses.PEER_IN, m -> {
-        arrivals.add(new Arrival(n, m.body()));
-        onArrival.run();
-      }).completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      listen(n);
     }
     warmUp().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     arrivals.clear();
+  }
+
+  /** Plays {@code n}'s log verticle: records its PEER_IN arrivals and reachability events. */
+  private void listen(String n) throws Exception {
+    Vertx v = fixture.vertx(n);
+    LocalCodec.registerAll(v.eventBus());
+    contexts.put(n, v.getOrCreateContext());
+    Future.all(
+        v.eventBus().<Message>localConsumer(Addresses.PEER_IN, m -> {
+          arrivals.add(new Arrival(n, m.body()));
+          onArrival.run();
+        }).completion(),
+        v.eventBus().<BusApi.PeerReachability>localConsumer(Addresses.PEER_REACHABILITY, m -> {
+          edges.add(new Edge(n, m.body()));
+          onArrival.run();
+        }).completion())
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -176,7 +206,139 @@ public abstract class TransportContractTest {
     })));
   }
 
+  /**
+   * A queue for a dead peer holds at most {@value #QUEUE_MAX} messages however many are sent: the
+   * oldest are dropped and counted (docs/TRANSPORTS.md §1.4), so a dead peer costs bounded memory.
+   */
+  @Test
+  void aDeadPeersQueue_isBounded_dropsTheOldest_andCountsThem(VertxTestContext tc) {
+    int n = 3 * QUEUE_MAX;
+    long base = reserve(n);
+    long fence = rounds.getAndIncrement();
+    double droppedBefore = counter("n1", "raftsimple_peer_messages_dropped", TransportFixture.DOWN);
+    List<Message> out = new ArrayList<>(n + 1);
+    for (int i = 0; i < n; i++) {
+      out.add(probe("n1", TransportFixture.DOWN, base + i));
+    }
+    out.add(probe("n1", "n2", fence)); // after n1's transport took all of the above
+    send("n1", out.toArray(new Message[0]));
+    until(() -> seen("n2", fence)).onComplete(tc.succeeding(v -> tc.verify(() -> {
+      double queued = gauge("n1", "raftsimple_peer_outbox_messages", TransportFixture.DOWN);
+      double dropped = counter("n1", "raftsimple_peer_messages_dropped", TransportFixture.DOWN)
+          - droppedBefore;
+      assertTrue(queued <= QUEUE_MAX, "queued for the dead peer: " + queued);
+      // What is neither queued nor dropped left in batches (the event bus's fail fast and back
+      // off); at most a couple can go during the one turn that queued the n messages, after the
+      // burst's first message, which leaves alone when the outbox was idle (not backing off).
+      assertTrue(dropped >= n - QUEUE_MAX - 2 * BATCH_MAX - 1 && dropped <= n,
+          "dropped " + dropped + " of " + n);
+      tc.completeNow();
+    })));
+  }
+
+  /**
+   * A peer that stops (its process gone: server, transport and cluster member closed) is reported
+   * unreachable by both others, and reachable again once it runs again; then its link carries
+   * messages again, in order. This is the transport's part of issue 10: failure as an input.
+   */
+  @Test
+  @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+  void aPeerThatStopsAndRestarts_isReportedDownThenUp_andCarriesMessagesInOrderAgain()
+      throws Exception {
+    String victim = "n3";
+    int mark = edges.size();
+    contexts.remove(victim);
+    fixture.stop(victim);
+    await(within(DETECTION_MS_MAX, "n1 and n2 report " + victim + " down",
+        () -> edgeSince(mark, "n1", victim, false) && edgeSince(mark, "n2", victim, false)));
+    int restartMark = edges.size();
+    fixture.restart(victim);
+    listen(victim);
+    await(within(DETECTION_MS_MAX, "n1 and n2 report " + victim + " up again",
+        () -> edgeSince(restartMark, "n1", victim, true) && edgeSince(restartMark, "n2", victim, true)));
+    // Edges only: one down and one up, however many reconnects failed in between.
+    assertEquals(List.of(false, true), edgesAbout("n1", victim, mark), "n1's events: " + edges);
+    assertEquals(List.of(false, true), edgesAbout("n2", victim, mark), "n2's events: " + edges);
+
+    // The link works again: a probe until one gets through (the first may meet a link that is
+    // still reconnecting), then 500 in one turn, all in order.
+    long hello = rounds.getAndIncrement();
+    await(resendUntil(() -> seen(victim, hello), () -> send("n1", probe("n1", victim, hello))));
+    int n = 500;
+    long base = reserve(n);
+    List<Message> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(probe("n1", victim, base + i));
+    }
+    send("n1", out.toArray(new Message[0]));
+    await(within(DETECTION_MS_MAX, "500 probes reach " + victim, () -> count(victim, base, n) == n));
+    assertEquals(ascending(base, n), roundsAt(victim, base, n));
+    // And the restarted node's own link to n1 works (the other tests rely on it).
+    long back = rounds.getAndIncrement();
+    await(resendUntil(() -> seen("n1", back), () -> send(victim, probe(victim, "n1", back))));
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private boolean edgeSince(int mark, String at, String peer, boolean reachable) {
+    return edges.subList(mark, edges.size()).stream().anyMatch(e -> e.at().equals(at)
+        && e.event().peerId().equals(peer) && e.event().reachable() == reachable);
+  }
+
+  /** The reachable flags {@code at} published about {@code peer} since {@code mark}, in order. */
+  private List<Boolean> edgesAbout(String at, String peer, int mark) {
+    return edges.subList(mark, edges.size()).stream()
+        .filter(e -> e.at().equals(at) && e.event().peerId().equals(peer))
+        .map(e -> e.event().reachable()).toList();
+  }
+
+  private double gauge(String node, String name, String peer) {
+    var g = fixture.registry(node).find(name).tag("peer", peer).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
+  private double counter(String node, String name, String peer) {
+    var c = fixture.registry(node).find(name).tag("peer", peer).functionCounter();
+    return c == null ? Double.NaN : c.count();
+  }
+
+  /** As {@link #until}, failing with {@code what} if the condition does not hold within {@code ms}. */
+  private Future<Void> within(long ms, String what, BooleanSupplier condition) {
+    Vertx timers = fixture.vertx("n1");
+    Promise<Void> done = Promise.promise();
+    long timer = timers.setTimer(ms, t -> done.tryFail(new AssertionError("not within " + ms
+        + " ms: " + what + "; events so far: " + edges)));
+    // Edges and arrivals re-check it; a periodic check covers conditions nothing else triggers.
+    long poll = timers.setPeriodic(50, t -> {
+      if (condition.getAsBoolean()) {
+        done.tryComplete();
+      }
+    });
+    until(condition).onComplete(ar -> done.tryComplete());
+    return done.future().andThen(ar -> {
+      timers.cancelTimer(timer);
+      timers.cancelTimer(poll);
+    });
+  }
+
+  /** Runs {@code action} now and every 100 ms until {@code condition} holds (within the bound). */
+  private Future<Void> resendUntil(BooleanSupplier condition, Runnable action) {
+    Vertx timers = fixture.vertx("n1");
+    long timer = timers.setPeriodic(0, 100, t -> action.run());
+    return within(DETECTION_MS_MAX, "a probe gets through", condition)
+        .andThen(ar -> timers.cancelTimer(timer));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(DETECTION_MS_MAX + 5_000, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof AssertionError a) {
+        throw a;
+      }
+      throw e;
+    }
+  }
 
   static Message probe(String from, String to, long round) {
     return new Message.ReadQuery(from, to, 0, Hash.ZERO, round);

@@ -1,5 +1,6 @@
 package raftsimple.transport;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +35,18 @@ public interface TransportFixture {
    * the protocol but holds no certificate from the cluster CA; must fail.
    */
   Future<Void> injectAsStranger(String target, Buffer body);
+
+  /** The meter registry {@code node}'s transport registers its meters with. */
+  MeterRegistry registry(String node);
+
+  /**
+   * Stops {@code node} as a crash would look to its peers: its Vert.x (server, transport, cluster
+   * member) is closed. Blocking; {@link #vertx} of it is then null until {@link #restart}.
+   */
+  void stop(String node) throws Exception;
+
+  /** Starts a stopped {@code node} again with the same config, ports and certificates; blocking. */
+  void restart(String node) throws Exception;
 
   /** Stops everything it started; blocking. */
   void close() throws Exception;

@@ -55,6 +55,18 @@ class WireCodecTest {
     assertEquals(all, env.messages());
   }
 
+  /** A link encodes messages one by one when queued and joins them later: the same bytes. */
+  @Test
+  void preEncodedMessagesMakeTheSameEnvelope() {
+    List<Message> all = everyType();
+    List<byte[]> one = all.stream().map(WireCodec::encodeMessage).toList();
+    assertEquals(new String(WireCodec.encode("n1", all), StandardCharsets.UTF_8),
+        new String(WireCodec.envelope("n1", one), StandardCharsets.UTF_8));
+    assertEquals(new String(WireCodec.encode("n2", List.of()), StandardCharsets.UTF_8),
+        new String(WireCodec.envelope("n2", List.of()), StandardCharsets.UTF_8));
+    assertEquals(all.subList(0, 1), WireCodec.decode(WireCodec.envelope("n1", one.subList(0, 1))).messages());
+  }
+
   @Test
   void tamperedPayloadIsRefused() {
     String json = new String(WireCodec.encode("n1", List.of(new Message.Propose("n1", "n2", 0, H, P))),

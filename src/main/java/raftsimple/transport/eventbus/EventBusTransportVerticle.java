@@ -29,6 +29,7 @@ import raftsimple.bus.BusApi;
 import raftsimple.bus.LocalCodec;
 import raftsimple.config.NodeConfig;
 import raftsimple.transport.PeerOutbox;
+import raftsimple.transport.Reachability;
 import raftsimple.transport.WireCodec;
 import raftsimple.transport.WireFormatException;
 
@@ -52,6 +53,11 @@ import raftsimple.transport.WireFormatException;
  * node that finds itself removed leaves the Hazelcast cluster after {@link #leaveAfterMs}, so its
  * last messages (its removal's commit and confirmation, §11) have gone out.
  *
+ * <p>Reachability (docs/TRANSPORTS.md §1.5, §3.7): a failed send or an unanswered liveness ping
+ * ({@link Liveness}) makes a peer unreachable, an answered ping reachable again, and a member that
+ * leaves the Hazelcast cluster is reported at once; the edges go to the log verticle on {@link
+ * Addresses#PEER_REACHABILITY}, where they become the core's {@code PeerDown}/{@code PeerUp}.
+ *
  * <p>Invariants: the peer address is the only cluster-wide consumer a node registers; every
  * internal address keeps its {@code localConsumer}, and this verticle's own sends to internal
  * addresses are {@code localOnly} (docs/TRANSPORTS.md §3.2 explains why that makes them unable to
@@ -71,6 +77,15 @@ public final class EventBusTransportVerticle extends VerticleBase {
   static final int MIXED_TRANSPORT_STATUS = 421;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
+  /**
+   * The liveness probe (docs/TRANSPORTS.md §3.7): every {@code pingMs} a request with an empty
+   * envelope to each peer's address, answered by the peer's transport; no answer within {@code
+   * timeoutMs} makes the peer unreachable ({@code NO_PONG}), an answer reachable again.
+   */
+  record Liveness(long pingMs, long timeoutMs) {
+    static final Liveness DEFAULT = new Liveness(250, 1_500);
+  }
+
   private final NodeConfig config;
   private final MeterRegistry registry;
   private final long leaveAfterMs;
@@ -81,6 +96,13 @@ public final class EventBusTransportVerticle extends VerticleBase {
       new RefusalLog<>(Inbound.Refusal.class, LOG, Level.WARNING);
   private final Map<String, MessageProducer<Buffer>> producers = new TreeMap<>();
   private DeliveryOptions sendOptions;
+  private final Liveness liveness;
+  private final java.util.Set<String> pinging = new java.util.TreeSet<>();
+  private Reachability reachability;
+  private DeliveryOptions pingOptions;
+  private long pingTimer = -1;
+  private long lastPingTickNanos;
+  private long stalls;
   private Inbound inbound;
   private MemberAudit audit;
   private MessageConsumer<Object> peerConsumer;
@@ -92,9 +114,15 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private boolean left;
 
   public EventBusTransportVerticle(NodeConfig config, MeterRegistry registry) {
+    this(config, registry, Liveness.DEFAULT);
+  }
+
+  /** With the liveness probe's timing given (tests shorten it). */
+  EventBusTransportVerticle(NodeConfig config, MeterRegistry registry, Liveness liveness) {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.leaveAfterMs = Math.max(3_000, 10 * config.limits().heartbeatMs());
+    this.liveness = Objects.requireNonNull(liveness, "liveness");
   }
 
   /** The cluster-wide address at which node {@code nodeId} takes peer envelopes. */
@@ -144,18 +172,26 @@ public final class EventBusTransportVerticle extends VerticleBase {
     inbound = new Inbound(config.nodeId(), identity.clusterId(), Set.of());
     sendOptions = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
         .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    pingOptions = new DeliveryOptions().setSendTimeout(liveness.timeoutMs())
+        .addHeader(ClusterIdentity.HEADER_CLUSTER, identity.clusterId());
+    reachability = new Reachability(vertx, "eventbus");
     initial.forEach(this::addPeer);
-    return MemberAudit.start(vertx, config, identity, initial).compose(a -> {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    java.util.function.Consumer<String> peerLeft = node -> context.runOnContext(v ->
+        reachability.down(node, BusApi.PeerReachability.Reason.MEMBER_LEFT,
+            "its event-bus cluster member left"));
+    return MemberAudit.start(vertx, config, identity, initial, peerLeft).compose(a -> {
       audit = a;
       if (a != null) {
         a.members(producers.keySet()); // with any member added while the audit started
       }
-      bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_OUT, this::onOutbound);
+      bus.<Object>localConsumer(Addresses.PEER_OUT, this::onOutbound);
       bus.<BusApi.PeerHttpBody>localConsumer(Addresses.PEER_HTTP_INBOUND, this::onHttpsInbound);
       // The one cluster-wide registration; completes once it is in the cluster's registry.
       peerConsumer = bus.consumer(peerAddress(config.nodeId()), this::onPeerMessage);
       return peerConsumer.completion();
     }).onSuccess(v -> {
+      pingTimer = vertx.setPeriodic(0, liveness.pingMs(), id -> pingAll());
       if (early != null) {
         onMembers(early);
         early = null;
@@ -171,8 +207,10 @@ public final class EventBusTransportVerticle extends VerticleBase {
       return;
     }
     producers.put(id, vertx.eventBus().sender(peerAddress(id), sendOptions));
-    outboxes.put(id, new PeerOutbox(vertx, id, QUEUE_MAX, BATCH_MAX, batch -> deliver(id, batch)));
+    outboxes.put(id, new PeerOutbox(vertx, id, QUEUE_MAX, BATCH_MAX, batch -> deliver(id, batch),
+        sendOutcomes(id)));
     inbound.addPeer(id);
+    registerPeerMetrics(id);
     if (audit != null) {
       audit.members(producers.keySet());
     }
@@ -282,20 +320,95 @@ public final class EventBusTransportVerticle extends VerticleBase {
     });
   }
 
-  private void onOutbound(Message<raftsimple.core.msg.Message> m) {
+  /** One message, or a batch of them ({@link BusApi.PeerMessages}), for any peers. */
+  private void onOutbound(Message<Object> m) {
     if (left) {
       return; // out of the event-bus cluster: there is no one to send to
     }
-    PeerOutbox box = outboxes.get(m.body().to());
-    if (box != null) {
-      box.add(m.body());
+    Object body = m.body();
+    if (body instanceof raftsimple.core.msg.Message msg) {
+      send(msg);
+    } else if (body instanceof BusApi.PeerMessages batch) {
+      for (raftsimple.core.msg.Message msg : batch.messages()) {
+        send(msg);
+      }
+    } else {
+      throw new IllegalStateException(Addresses.PEER_OUT + " takes core.msg.Message or "
+          + "BusApi.PeerMessages, not " + (body == null ? "null" : body.getClass().getName()));
     }
+  }
+
+  private void send(raftsimple.core.msg.Message msg) {
+    PeerOutbox box = outboxes.get(msg.to());
+    if (box != null) {
+      box.add(msg);
+    }
+  }
+
+  /**
+   * A failed send makes the peer unreachable at once; a written batch proves nothing (a frozen
+   * peer's socket buffers take it), so only the liveness probe's answers make it reachable.
+   */
+  private PeerOutbox.Listener sendOutcomes(String peer) {
+    return new PeerOutbox.Listener() {
+      @Override
+      public void sent() {}
+
+      @Override
+      public void failed(Throwable cause) {
+        reachability.down(peer, reasonFor(cause), String.valueOf(cause));
+      }
+    };
+  }
+
+  /** One probe per peer in flight at most; see {@link Liveness}. */
+  private void pingAll() {
+    if (left) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (lastPingTickNanos != 0 && (now - lastPingTickNanos) / 1_000_000 > 2 * liveness.pingMs()) {
+      stalls++; // this node's own loop was stalled: a reply may be waiting unread
+    }
+    lastPingTickNanos = now;
+    Buffer empty = Buffer.buffer(WireCodec.envelope(config.nodeId(), List.of()));
+    for (String peer : outboxes.keySet()) {
+      if (!pinging.add(peer)) {
+        continue;
+      }
+      long stallsAtSend = stalls;
+      vertx.eventBus().request(peerAddress(peer), empty, pingOptions).onComplete(ar -> {
+        pinging.remove(peer);
+        if (ar.succeeded()) {
+          reachability.up(peer, BusApi.PeerReachability.Reason.CONNECTED, "answered a ping");
+        } else if (reasonFor(ar.cause()) != BusApi.PeerReachability.Reason.NO_PONG
+            || stalls == stallsAtSend) {
+          reachability.down(peer, reasonFor(ar.cause()), describe(peer, ar.cause()));
+        } // a timeout across this node's own stall blames no peer; the next ping decides
+      });
+    }
+  }
+
+  static BusApi.PeerReachability.Reason reasonFor(Throwable e) {
+    Throwable t = e instanceof SendFailed && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof ReplyException r) {
+      if (r.failureType() == ReplyFailure.TIMEOUT) {
+        return BusApi.PeerReachability.Reason.NO_PONG;
+      }
+      if (r.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        return BusApi.PeerReachability.Reason.REFUSED_BY_PEER;
+      }
+    }
+    if (t instanceof TimeoutException) {
+      return BusApi.PeerReachability.Reason.TIMEOUT;
+    }
+    return BusApi.PeerReachability.Reason.SEND_FAILED;
   }
 
   private Future<?> deliver(String peer, List<raftsimple.core.msg.Message> batch) {
     Buffer body = Buffer.buffer(WireCodec.encode(config.nodeId(), batch));
     return producers.get(peer).write(body).timeout(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e))));
+        .recover(e -> Future.failedFuture(new SendFailed(describe(peer, e), e)));
   }
 
   /** A failure as the outbox logs it: what happened and what it usually means. */
@@ -350,6 +463,21 @@ public final class EventBusTransportVerticle extends VerticleBase {
     }
   }
 
+  /** A peer's gauges, registered when it becomes a peer (peers follow the configuration). */
+  private void registerPeerMetrics(String peer) {
+    Gauge.builder("raftsimple_peer_reachable", this,
+            t -> Boolean.TRUE.equals(t.reachability.reported(peer)) ? 1 : 0)
+        .description("1 while the link to a peer is up")
+        .tag("peer", peer).tag("transport", "eventbus").register(registry);
+    Gauge.builder("raftsimple_peer_outbox_messages", this, t -> t.outboxes.get(peer).queued())
+        .description("Messages queued for a peer")
+        .tag("peer", peer).tag("transport", "eventbus").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("raftsimple_peer_messages_dropped", this,
+            t -> t.outboxes.get(peer).dropped())
+        .description("Messages dropped because a peer's queue was full")
+        .tag("peer", peer).tag("transport", "eventbus").register(registry);
+  }
+
   private void registerMetrics() {
     for (Inbound.Refusal r : Inbound.Refusal.values()) {
       refusedCounters.put(r, Counter.builder("raftsimple_peer_messages_refused")
@@ -377,8 +505,8 @@ public final class EventBusTransportVerticle extends VerticleBase {
   private static final class SendFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    SendFailed(String message) {
-      super(message, null, false, false);
+    SendFailed(String message, Throwable cause) {
+      super(message, cause, false, false);
     }
 
     @Override
@@ -392,6 +520,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
     if (leaveTimer >= 0) {
       vertx.cancelTimer(leaveTimer);
     }
+    vertx.cancelTimer(pingTimer);
     // Removing a Hazelcast listener may talk to Hazelcast's event service: off the event loop.
     MemberAudit a = audit;
     return a == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {

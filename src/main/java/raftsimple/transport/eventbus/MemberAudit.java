@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import raftsimple.config.NodeConfig;
 
@@ -22,10 +23,11 @@ import raftsimple.config.NodeConfig;
  * Watches the Hazelcast membership of the event-bus cluster (docs/TRANSPORTS.md §3.4): at start,
  * a {@link MemberCheck.Severity#CONFLICT} among the current members fails the transport's start
  * with a message naming it; afterwards every member that joins is judged and anything unexpected
- * is logged at ERROR (a node that is joining at INFO), and a member that leaves is logged. The
- * raftsimple members it judges against follow the configuration ({@link #members(Set)}). Hazelcast
- * calls the listener on its own threads: this class only logs there, and its one piece of mutable
- * state (the members, in {@link MemberCheck}) is replaced as a whole.
+ * is logged at ERROR (a node that is joining at INFO), and a member that leaves is logged and, when
+ * it is a raftsimple member, reported to the transport (a reachability input, docs/TRANSPORTS.md
+ * §1.5). The raftsimple members it judges against follow the configuration ({@link #members(Set)}).
+ * Hazelcast calls the listener on its own threads: this class only logs and hands over there, and
+ * its one piece of mutable state (the members, in {@link MemberCheck}) is replaced as a whole.
  *
  * <p>It cannot attribute a single event-bus message to a Hazelcast member (Vert.x does not expose
  * the sending node of a message), so it does not filter messages; TLS client authentication and
@@ -36,11 +38,13 @@ final class MemberAudit implements MembershipListener {
 
   private final HazelcastInstance hazelcast;
   private final MemberCheck check;
+  private final Consumer<String> peerLeft;
   private UUID listenerId;
 
-  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check) {
+  private MemberAudit(HazelcastInstance hazelcast, MemberCheck check, Consumer<String> peerLeft) {
     this.hazelcast = hazelcast;
     this.check = check;
+    this.peerLeft = peerLeft;
   }
 
   /** This node's Hazelcast instance (the one {@link EventBusCluster} started), or null. Blocking. */
@@ -53,9 +57,12 @@ final class MemberAudit implements MembershipListener {
    * judges the current members against {@code members} and starts listening. Fails on a conflict.
    * Completes with null when the Vert.x was clustered by other means than {@link EventBusCluster}
    * (no audit then).
+   *
+   * @param peerLeft told the id of a member whose Hazelcast member left, on a Hazelcast thread
+   *     (hop to your context before touching state)
    */
   static Future<MemberAudit> start(Vertx vertx, NodeConfig config, ClusterIdentity identity,
-      Set<String> members) {
+      Set<String> members, Consumer<String> peerLeft) {
     return vertx.executeBlocking(() -> {
       HazelcastInstance hz = hazelcast(config);
       if (hz == null) {
@@ -67,7 +74,7 @@ final class MemberAudit implements MembershipListener {
           .map(NodeConfig.Peer::id).collect(Collectors.toCollection(java.util.TreeSet::new));
       MemberCheck check = new MemberCheck(identity, configured, resolve(config.eventbus().members()));
       check.members(members);
-      MemberAudit audit = new MemberAudit(hz, check);
+      MemberAudit audit = new MemberAudit(hz, check, peerLeft);
       audit.checkAtStart();
       audit.listenerId = hz.getCluster().addMembershipListener(audit);
       return audit;
@@ -163,6 +170,7 @@ final class MemberAudit implements MembershipListener {
     if (node != null && check.members().contains(node)) {
       LOG.log(Level.WARNING, "event-bus cluster: peer {0} left (from {1}); messages to it fail "
           + "until it rejoins", node, event.getMember().getSocketAddress());
+      peerLeft.accept(node);
     }
   }
 

@@ -10,6 +10,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -157,13 +159,15 @@ class ClusterIsolationTest {
    * A foreign member registers a cluster-wide consumer on PEER_IN. Sends with {@code localOnly}
    * (what the transport does) never consider it. Plain sends do: Vert.x round-robins between the
    * local registration and the foreign one, but the local codec refuses to encode the body, so the
-   * diverted requests fail here and the foreign member still receives nothing.
+   * diverted request fails here (a timeout after the codec's refusal, both checked) and the foreign
+   * member still receives nothing.
    */
   @Test
   void aForeignConsumerOnAnInternalAddress_receivesNothing(VertxTestContext tc) {
     AtomicInteger atForeign = new AtomicInteger();
     AtomicInteger atN1 = new AtomicInteger();
     AtomicInteger diverted = new AtomicInteger();
+    AtomicInteger refusals = new AtomicInteger();
     List<MessageConsumer<?>> foreignSide = List.of(
         foreign.eventBus().consumer(Addresses.PEER_IN, m -> atForeign.incrementAndGet()),
         foreign.eventBus().consumer("test.foreign.fence", m -> m.reply("fence")));
@@ -180,7 +184,11 @@ class ClusterIsolationTest {
           }
           return Future.all(replies);
         })
-        .compose(v -> requestUntilOneIsDiverted(diverted, 0))
+        .compose(v -> {
+          n1.exceptionHandler(countLocalOnlyRefusals(refusals));
+          return requestUntilOneIsDiverted(diverted, refusals, 0);
+        })
+        .andThen(ar -> n1.exceptionHandler(null))
         .compose(v -> n1.eventBus().request("test.foreign.fence", "x", options()))
         .eventually(() -> {
           List<MessageConsumer<?>> all = new ArrayList<>(foreignSide);
@@ -190,25 +198,52 @@ class ClusterIsolationTest {
         .onComplete(tc.succeeding(v -> tc.verify(() -> {
           assertEquals(0, atForeign.get(), "the foreign member received an internal message");
           assertEquals(1, diverted.get());
+          assertTrue(refusals.get() >= 1, "the local codec refused to encode: " + refusals.get());
           assertTrue(atN1.get() >= K, "localOnly sends all stayed local: " + atN1.get());
           tc.completeNow();
         })));
   }
 
-  /** Plain requests, one at a time, until one fails because Vert.x chose the foreign member. */
-  private Future<Void> requestUntilOneIsDiverted(AtomicInteger diverted, int attempt) {
+  /**
+   * Plain requests, one at a time, until one fails because Vert.x chose the foreign member. Only
+   * that failure counts: the local codec refused to encode the body for the wire (an "is local-only"
+   * exception on n1, seen by {@code refusals}) and the request then timed out, since nothing left.
+   * Any other failure (no handler, a recipient failure, a timeout without a refusal) fails the test.
+   */
+  private Future<Void> requestUntilOneIsDiverted(AtomicInteger diverted, AtomicInteger refusals,
+      int attempt) {
     if (attempt > 1_000) {
       return Future.failedFuture("no plain request was ever routed to the foreign consumer");
     }
+    int refusalsBefore = refusals.get();
     return n1.eventBus().request(Addresses.PEER_IN, probe(attempt), new DeliveryOptions()
             .setSendTimeout(1_000))
         .transform(ar -> {
-          if (ar.failed()) {
+          if (ar.succeeded()) {
+            return requestUntilOneIsDiverted(diverted, refusals, attempt + 1);
+          }
+          boolean timedOut = ar.cause() instanceof ReplyException r
+              && r.failureType() == ReplyFailure.TIMEOUT;
+          if (timedOut && refusals.get() > refusalsBefore) {
             diverted.incrementAndGet();
             return Future.succeededFuture();
           }
-          return requestUntilOneIsDiverted(diverted, attempt + 1);
+          return Future.failedFuture(new AssertionError("a plain request failed, but not because "
+              + "the local codec kept its body from the wire: " + ar.cause()));
         });
+  }
+
+  /** Counts n1's refusals to encode a local-only body for the wire; other errors stay loud. */
+  private static io.vertx.core.Handler<Throwable> countLocalOnlyRefusals(AtomicInteger refusals) {
+    return e -> {
+      if (e instanceof UnsupportedOperationException
+          && String.valueOf(e.getMessage()).endsWith(" is local-only")) {
+        refusals.incrementAndGet();
+      } else {
+        System.getLogger(ClusterIsolationTest.class.getName())
+            .log(System.Logger.Level.ERROR, "unhandled exception on n1", e);
+      }
+    };
   }
 
   @Test

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,7 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import raftsimple.bus.BusApi.Outcome;
 import raftsimple.chain.Hash;
-import raftsimple.statemachine.AppliedState.Remembered;
+import raftsimple.statemachine.host.AppliedState.Remembered;
+import raftsimple.statemachine.Json;
 
 /**
  * The byte layout of an {@link AppliedState} snapshot. Big-endian, no padding; version 2 is

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import java.nio.charset.StandardCharsets;
 import raftsimple.chain.Entry;

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -15,6 +15,11 @@ import raftsimple.bus.BusApi.Outcome;
 import raftsimple.chain.Hash;
 import raftsimple.chain.Hashing;
 import raftsimple.chain.LogEntry;
+import raftsimple.statemachine.SnapshotWriter;
+import raftsimple.statemachine.StateMachine;
+import raftsimple.statemachine.Verdict;
+import raftsimple.statemachine.Applied;
+import raftsimple.statemachine.Json;
 
 /**
  * The deterministic layer every node runs, in log order, around the user's {@link StateMachine}: it
@@ -57,7 +62,7 @@ import raftsimple.chain.LogEntry;
  */
 public final class AppliedState {
   /** The top-level payload field that marks a system entry. */
-  public static final String SYSTEM_FIELD = "$raftsimple";
+  public static final String SYSTEM_FIELD = Json.SYSTEM_FIELD;
 
   /** A remembered idempotency key: the hash of the body first sent with it and its outcome. */
   record Remembered(Hash bodyHash, Outcome outcome) {}

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +21,11 @@ import raftsimple.bus.BusApi.IdempotencyHit;
 import raftsimple.bus.BusApi.Outcome;
 import raftsimple.chain.Hashing;
 import raftsimple.chain.LogEntry;
+import raftsimple.statemachine.Verdict;
+import raftsimple.statemachine.Applied;
+import raftsimple.statemachine.Json;
+import raftsimple.statemachine.LoadFixtures;
+import raftsimple.statemachine.KvStateMachine;
 
 class AppliedStateTest {
   private final TestLog log = new TestLog();

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +31,12 @@ import raftsimple.bus.BusApi.ReadResult;
 import raftsimple.bus.BusApi.Validate;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
+import raftsimple.statemachine.StateMachine;
+import raftsimple.statemachine.Verdict;
+import raftsimple.statemachine.Applied;
+import raftsimple.statemachine.Json;
+import raftsimple.statemachine.LoadFixtures;
+import raftsimple.statemachine.KvStateMachine;
 
 @ExtendWith(VertxExtension.class)
 class StateMachineVerticleTest {

@@ -1,4 +1,4 @@
-package raftsimple.statemachine;
+package raftsimple.statemachine.host;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,6 +23,9 @@ import raftsimple.bus.BusApi.ReadResult;
 import raftsimple.bus.BusApi.Validate;
 import raftsimple.bus.LocalCodec;
 import raftsimple.config.NodeConfig;
+import raftsimple.statemachine.SnapshotWriter;
+import raftsimple.statemachine.StateMachine;
+import raftsimple.statemachine.StateMachines;
 
 /**
  * Owns the node's {@link AppliedState} and serves it on the local event bus: {@link
