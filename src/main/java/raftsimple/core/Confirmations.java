@@ -58,7 +58,7 @@ final class Confirmations {
       Held h = it.next();
       if (heldByMajority(h)) {
         it.remove();
-        node.fx.client.add(h.event);
+        node.pub.client(h.batchEnd, h.event);
       }
     }
   }

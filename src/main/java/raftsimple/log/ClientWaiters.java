@@ -68,6 +68,11 @@ final class ClientWaiters {
     }
   }
 
+  /** The earliest deadline of a waiting client (Long.MAX_VALUE: none waits). */
+  long nextDeadlineMs() {
+    return byRef.isEmpty() ? Long.MAX_VALUE : byRef.values().iterator().next().deadlineMs;
+  }
+
   /** Answers 503 to every waiting client (the node is stopping). */
   void failAll(String reason) {
     for (Waiter w : byRef.values()) {
