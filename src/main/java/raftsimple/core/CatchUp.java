@@ -202,10 +202,7 @@ final class CatchUp {
 
   /** When {@link #onTick} has something to do next (Long.MAX_VALUE: nothing). */
   long deadlineMs() {
-    long at = dueAtMs;
-    if (inFlight) {
-      at = Math.min(at, sentAtMs + 2 * node.settings.retransmitMs());
-    }
-    return at;
+    // While a fetch is in flight only its timeout matters (onTick fetches again only after it).
+    return inFlight ? sentAtMs + 2 * node.settings.retransmitMs() : dueAtMs;
   }
 }

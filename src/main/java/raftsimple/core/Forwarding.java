@@ -102,11 +102,19 @@ final class Forwarding {
     return false;
   }
 
-  /** When {@link #carrierStalled} or a re-forward may next become true (Long.MAX_VALUE: never). */
+  /**
+   * When {@link #carrierStalled} or a re-forward may next become true, if later than now
+   * (Long.MAX_VALUE: never). One that already passed needs no timer: what it allows is tried on
+   * every input.
+   */
   long deadlineMs() {
     long at = Long.MAX_VALUE;
+    long patience = patienceMs();
     for (Forwarded f : forwarded.values()) {
-      at = Math.min(at, f.atMs + patienceMs());
+      long due = f.atMs + patience;
+      if (due > node.now) {
+        at = Math.min(at, due);
+      }
     }
     return at;
   }

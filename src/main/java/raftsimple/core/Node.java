@@ -297,8 +297,11 @@ public final class Node {
   // ---------------------------------------------------------------- inputs
 
   private void onTimers() {
-    if (now >= nextHeartbeatMs && configs.current().get(self) != null) {
-      nextHeartbeatMs = now + settings.heartbeatMs();
+    boolean heartbeat = now >= nextHeartbeatMs;
+    if (heartbeat) {
+      nextHeartbeatMs = now + settings.heartbeatMs(); // also for a removed node: no timer spins
+    }
+    if (heartbeat && configs.current().get(self) != null) {
       promoteCaughtUpLearner();
       for (String p : members()) {
         pub.send(0, new Message.Status(self, p, pub.releasedLength(), pub.releasedHead(),
@@ -1048,6 +1051,9 @@ public final class Node {
         || inst.chosen == null, "coordinating below our promise");
     Check.state(pub.releasedLength() <= log.length(), "released %d beyond the log %d",
         pub.releasedLength(), log.length());
+    // Every timer that fired was re-armed or cleared: a deadline in the past would make the shell
+    // tick this node in a loop.
+    Check.state(nextDeadlineMs() > now, "next deadline %d is not after now %d", nextDeadlineMs(), now);
   }
 
 }

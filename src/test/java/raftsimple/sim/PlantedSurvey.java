@@ -10,7 +10,8 @@ import java.util.TreeMap;
  * docs/SIMULATION.md come from here.
  *
  * <p>Usage: {@code PlantedSurvey <seeds> [first-seed] [BUG ...]}; {@code -Dsurvey.biasedOnly=true}
- * skips the runs with the default options.
+ * skips the runs with the default options; {@code -Dsurvey.control=true} runs the same biased
+ * swarms with no bug planted (the control: every seed must pass).
  */
 public final class PlantedSurvey {
   private PlantedSurvey() {}
@@ -39,7 +40,8 @@ public final class PlantedSurvey {
         Map<String, Integer> by = new TreeMap<>();
         Map<String, Long> marks = new TreeMap<>();
         for (long seed = first; seed < first + n; seed++) {
-          Verdict v = new Simulation(seed, bug.swarm(), bug.sabotage(),
+          Sabotage planted = Boolean.getBoolean("survey.control") ? Sabotage.NONE : bug.sabotage();
+          Verdict v = new Simulation(seed, bug.swarm(), planted,
               biased ? bug.bias() : o -> { }, Boolean.getBoolean("survey.report") ? 400 : 1, false).run();
           v.marks().forEach((k, x) -> marks.merge(k, x, Long::sum));
           if (!v.ok()) {
