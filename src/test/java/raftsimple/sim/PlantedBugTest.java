@@ -73,6 +73,26 @@ class PlantedBugTest {
     hunt(Sabotage.CORE_EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT);
   }
 
+  /**
+   * The control: the same hostile swarms with no bug planted break nothing. Without it a bias
+   * could "catch" bugs that are not there (a checker too strict for the fast path's rules).
+   */
+  @Test
+  void theBiasesAloneBreakNothing() {
+    java.util.Set<Consumer<SwarmOptions>> biases = new java.util.LinkedHashSet<>();
+    for (Sabotage s : Sabotage.values()) {
+      if (s.planted != null) {
+        biases.add(PlantedBugs.ALL.get(s).bias());
+      }
+    }
+    for (Consumer<SwarmOptions> bias : biases) {
+      for (long seed = 1; seed <= 8; seed++) {
+        Verdict v = new Simulation(seed, Swarm.CLASSIC, Sabotage.NONE, bias, 200, false).run();
+        assertTrue(v.ok(), () -> v.report());
+      }
+    }
+  }
+
   private static void hunt(Sabotage s) {
     PlantedBugs.Bug bug = PlantedBugs.ALL.get(s);
     Consumer<SwarmOptions> bias = bug.bias();
