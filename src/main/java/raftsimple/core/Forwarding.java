@@ -35,8 +35,11 @@ import raftsimple.core.msg.Message;
 final class Forwarding {
   private static final int CARRY_INSTANCES_MAX = 4;
 
-  /** One of our entries handed to {@code to} while our log had {@code atCount} batches. */
-  private record Forwarded(String to, long atCount, long atMs) {}
+  /**
+   * One of our entries handed to {@code to} while our log had {@code atCount} batches, first at
+   * {@code firstMs} (when the carrier's patience started), last sent at {@code sentMs}.
+   */
+  private record Forwarded(String to, long atCount, long firstMs, long sentMs) {}
 
   private final Node node;
 
@@ -66,7 +69,7 @@ final class Forwarding {
     for (Entry e : queue) {
       Forwarded f = forwarded.get(e.txid());
       boolean again = f == null || !f.to.equals(designated) || appendedCount - f.atCount >= 2
-          || node.now - f.atMs >= patienceMs();
+          || node.now - f.sentMs >= patienceMs();
       if (!again) {
         continue;
       }
@@ -81,7 +84,10 @@ final class Forwarding {
       return;
     }
     for (Entry e : entries) {
-      forwarded.put(e.txid(), new Forwarded(designated, appendedCount, node.now));
+      Forwarded f = forwarded.get(e.txid());
+      boolean same = f != null && f.to.equals(designated) && f.atCount == appendedCount;
+      forwarded.put(e.txid(), new Forwarded(designated, appendedCount, same ? f.firstMs : node.now,
+          node.now));
     }
     node.marks.hit("H5.forward");
     Message.Forward m = new Message.Forward(node.self, designated, node.log.length(),
@@ -95,7 +101,7 @@ final class Forwarding {
    */
   boolean carrierStalled() {
     for (Forwarded f : forwarded.values()) {
-      if (f.atCount == appendedCount && node.now - f.atMs >= patienceMs()) {
+      if (f.atCount == appendedCount && node.now - f.firstMs >= patienceMs()) {
         return true;
       }
     }
@@ -111,17 +117,22 @@ final class Forwarding {
     long at = Long.MAX_VALUE;
     long patience = patienceMs();
     for (Forwarded f : forwarded.values()) {
-      long due = f.atMs + patience;
-      if (due > node.now) {
-        at = Math.min(at, due);
+      for (long due : new long[] {f.firstMs + patience, f.sentMs + patience}) {
+        if (due > node.now) {
+          at = Math.min(at, due);
+        }
       }
     }
     return at;
   }
 
-  /** How long the origin trusts a carrier that lets the head stand still. */
+  /**
+   * How long the origin trusts a carrier that lets the head stand still: the adaptive recovery
+   * delay (a few recent instance times), so a paused carrier costs about what a paused proposer
+   * costs.
+   */
   private long patienceMs() {
-    return Math.max(2 * node.settings.retransmitMs(), node.recoveryDelayBaseMs());
+    return node.recoveryDelayBaseMs();
   }
 
   /** One of our entries was committed or dropped. */
@@ -139,8 +150,11 @@ final class Forwarding {
     CommittedLog log = node.log;
     boolean knownHead = m.length() >= log.baseLength() && m.length() <= log.length()
         && headAt(log, m.length()).equals(m.head());
-    if (!node.isVoter() || !knownHead) {
-      node.marks.hit("H5.forward-refused");
+    // A forward named after an older head says who the origin thought proposed there; past it,
+    // only the proposer of our head carries (the origin re-forwards to it as it catches up).
+    boolean stale = m.length() < log.length() && !node.designated().equals(node.self);
+    if (!node.isVoter() || !knownHead || stale) {
+      node.marks.hit(stale ? "H5.forward-stale" : "H5.forward-refused");
       return; // the origin forwards again or proposes itself
     }
     for (Entry e : m.entries()) {

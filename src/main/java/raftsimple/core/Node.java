@@ -606,7 +606,8 @@ public final class Node {
       return;
     }
     String d = designated();
-    if (!d.equals(self) && !queue.isEmpty() && (inst.vote == null || !inst.vote.proposer().equals(self))) {
+    boolean ownVote = inst.vote != null && inst.vote.proposer().equals(self);
+    if (!d.equals(self) && !queue.isEmpty() && !ownVote && !forwarding.carrierStalled()) {
       forwarding.forward(queue.entries(), inst.vote != null ? inst.vote.proposer() : d);
     }
     maybePropose(d);
@@ -656,7 +657,9 @@ public final class Node {
     marks.hit(how);
     long length = inst.length;
     Hash head = inst.head;
-    if (inst.activeSinceMs >= 0) {
+    if (inst.activeSinceMs >= 0 && inst.recoveries == 0 && inst.promised == null) {
+      // Round-0 instances only: a recovered instance was a stall, and counting it would stretch
+      // the delay that is meant to cut the next stall short.
       times.record(now - inst.activeSinceMs);
     }
     List<LogEntry> batch = new ArrayList<>(value.entries().size());

@@ -133,8 +133,21 @@ final class SimClients {
     events.after(1 + think(), () -> act(client));
   }
 
-  private void submit(Request r) {
+  /** A node for the next request: any, or (clientsAvoidDown) any that is up. */
+  private SimNode pick() {
     SimNode node = nodes.get(random.nextInt(nodes.size()));
+    if (options.clientsAvoidDown && !node.up()) {
+      for (SimNode n : nodes) {
+        if (n.up()) {
+          return n;
+        }
+      }
+    }
+    return node;
+  }
+
+  private void submit(Request r) {
+    SimNode node = pick();
     r.tries++;
     if (!node.up()) {
       retryLater(r);
@@ -150,7 +163,7 @@ final class SimClients {
   }
 
   private void read(int client) {
-    SimNode node = nodes.get(random.nextInt(nodes.size()));
+    SimNode node = pick();
     if (!node.up()) {
       outstanding[client]--;
       return;

@@ -49,6 +49,9 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   private final Trace trace;
   private final Map<String, Long> marks = new TreeMap<>();
   private boolean liveness;
+  /** Simulated times at which the cluster's log first reached each new length (index → ms). */
+  private final List<long[]> commitTimes = new ArrayList<>();
+  private long longestCommitted;
   private long stableSinceMs = -1;
   private long stableLength = -1;
   private long crashes;
@@ -389,6 +392,49 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     });
   }
 
+  /**
+   * A scripted fault for measurements (docs/SIMULATION.md, failover): {@code id} crashes at
+   * {@code atMs} and starts again {@code downMs} later. {@code reported}: the transports tell the
+   * others (a kill: connections refused); otherwise they see only silence (a paused process).
+   */
+  void scheduleCrash(String id, long atMs, long downMs, boolean reported) {
+    events.after(atMs, () -> {
+      SimNode n = node(id);
+      if (n == null || !n.up()) {
+        return;
+      }
+      crashes++;
+      collect(n.node());
+      trace(n.id, "crash", "scripted; lost " + n.crash() + " unsynced records");
+      if (reported) {
+        detector.crashed(n);
+      }
+      clients.crashed(n);
+      operator.crashed(n);
+      events.after(downMs, () -> boot(n));
+    });
+  }
+
+  /**
+   * The longest stretch in [{@code fromMs}, {@code toMs}] with no new entry committed anywhere (a
+   * client-visible stall), in simulated ms.
+   */
+  long longestCommitGapMs(long fromMs, long toMs) {
+    long prev = fromMs;
+    long gap = 0;
+    for (long[] c : commitTimes) {
+      if (c[0] < fromMs) {
+        continue;
+      }
+      if (c[0] > toMs) {
+        break;
+      }
+      gap = Math.max(gap, c[0] - prev);
+      prev = c[0];
+    }
+    return Math.max(gap, toMs - prev);
+  }
+
   /** A correlated fault: with {@code crashed}, another node is cut off for a while. */
   private void isolateAnother(SimNode crashed) {
     SimNode other = nodes.get(random.nextInt(nodes.size()));
@@ -476,6 +522,11 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   @Override
   public void committed(SimNode n, List<LogEntry> entries) {
     LogEntry first = entries.get(0);
+    long last = entries.get(entries.size() - 1).index();
+    if (last > longestCommitted) {
+      longestCommitted = last;
+      commitTimes.add(new long[] {events.nowMs(), last});
+    }
     trace(n.id, "commit", "[" + first.index() + ".." + entries.get(entries.size() - 1).index()
         + "] " + first.hash().shortHex());
     clients.onCommitted(n, entries);

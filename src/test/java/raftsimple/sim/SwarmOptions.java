@@ -78,6 +78,11 @@ final class SwarmOptions {
   int retriesMax;
   /** Chance that a client action is a linearizable read barrier instead of a submit. */
   double readRate;
+  /**
+   * Clients send only to nodes that are up (a client that fails over to another endpoint, as the
+   * failover benchmark's clients write to the survivors); off in the swarms.
+   */
+  boolean clientsAvoidDown;
 
   // Membership and snapshots (docs/SIMULATION.md; all off in the classic swarm).
   /** The membership swarm: founding read-only members, joins, removals, promotions, snapshots. */
