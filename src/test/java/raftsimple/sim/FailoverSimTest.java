@@ -27,6 +27,7 @@ class FailoverSimTest {
     o.heartbeatMs = 200;
     o.readTimeoutMs = 3_000;
     o.batchEntriesMax = 2_048;
+    o.batchBytesMax = 4 << 20;
     o.tickMinMs = 0;
     o.tickMaxMs = 1;
     o.lossRate = 0;

@@ -57,6 +57,8 @@ final class SimClients {
     final long ackedAtStart;
     Hash txid;
     boolean done;
+    /** When the client sent it (simulated ms), for the latency measurements. */
+    long sentMs;
 
     Attempt(long ref, Request request, SimNode node, boolean read, long ackedAtStart) {
       this.ref = ref;
@@ -135,6 +137,9 @@ final class SimClients {
 
   /** A node for the next request: any, or (clientsAvoidDown) any that is up. */
   private SimNode pick() {
+    if (options.clientsOnFirstNodeOnly) {
+      return nodes.get(0);
+    }
     SimNode node = nodes.get(random.nextInt(nodes.size()));
     if (options.clientsAvoidDown && !node.up()) {
       for (SimNode n : nodes) {
@@ -154,6 +159,7 @@ final class SimClients {
       return;
     }
     Attempt a = new Attempt(nextRef++, r, node, false, 0);
+    a.sentMs = events.nowMs();
     attempts.put(a.ref, a);
     submits++;
     host.checkers().submitted(node.id, r.payload);
@@ -283,11 +289,15 @@ final class SimClients {
         a.done = true;
         attempts.remove(a.ref);
         acks++;
+        latenciesMs.add(events.nowMs() - a.sentMs);
         outstanding[a.request.client]--;
         host.checkers().acknowledged(node, e);
       }
     }
   }
+
+  /** Submit-to-acknowledgement time of every acknowledged write (simulated ms), in order. */
+  final java.util.List<Long> latenciesMs = new java.util.ArrayList<>();
 
   /** Requests still waiting for an answer (liveness: must reach zero). */
   int waitingCount() {

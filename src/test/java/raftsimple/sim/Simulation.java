@@ -435,6 +435,16 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     return Math.max(gap, toMs - prev);
   }
 
+  /** Every acknowledged write's latency (simulated ms), for the throughput tool. */
+  List<Long> writeLatenciesMs() {
+    return clients.latenciesMs;
+  }
+
+  /** The cluster's log length (the global chain). */
+  long committedLength() {
+    return checkers.chainLength();
+  }
+
   /** A correlated fault: with {@code crashed}, another node is cut off for a while. */
   private void isolateAnother(SimNode crashed) {
     SimNode other = nodes.get(random.nextInt(nodes.size()));

@@ -83,6 +83,8 @@ final class SwarmOptions {
    * failover benchmark's clients write to the survivors); off in the swarms.
    */
   boolean clientsAvoidDown;
+  /** Every client sends to n1 only (the benchmarks' "one" mode); off in the swarms. */
+  boolean clientsOnFirstNodeOnly;
 
   // Membership and snapshots (docs/SIMULATION.md; all off in the classic swarm).
   /** The membership swarm: founding read-only members, joins, removals, promotions, snapshots. */
