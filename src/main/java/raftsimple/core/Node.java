@@ -144,12 +144,13 @@ public final class Node {
     pub.startStep(fx);
     now = Math.max(now, nowMs);
     long released = pub.releasedLength();
+    long durable = pub.durableLength();
     dispatch(in);
     if (now >= nextDeadlineMs()) {
       onTimers();
     }
     armRecoveryIfNeeded();
-    if (pub.releasedLength() != released) {
+    if (pub.releasedLength() != released || pub.durableLength() != durable) {
       reads.onAdvance();
       confirmations.release();
     }
@@ -304,8 +305,7 @@ public final class Node {
     if (heartbeat && configs.current().get(self) != null) {
       promoteCaughtUpLearner();
       for (String p : members()) {
-        pub.send(0, new Message.Status(self, p, pub.releasedLength(), pub.releasedHead(),
-            votedBeyondReleased()));
+        pub.send(0, status(p));
       }
     }
     armRecoveryIfNeeded();
@@ -427,8 +427,7 @@ public final class Node {
   private boolean helpNonMemberCatchUp(Message m) {
     if (m instanceof Message.Status st && st.length() < pub.releasedLength()) {
       marks.hit("H7.status-to-non-member");
-      pub.send(0, new Message.Status(self, st.from(), pub.releasedLength(), pub.releasedHead(),
-          votedBeyondReleased()));
+      pub.send(0, status(st.from()));
       return true;
     } else if (m instanceof Message.Fetch f) {
       marks.hit("H7.fetch-from-non-member");
@@ -519,8 +518,28 @@ public final class Node {
     }
   }
 
+  /**
+   * A position report to {@code to}: the longest prefix whose commit records are durable here,
+   * not the released one (H7, docs §11). It leaves at once, never behind an fsync, and a crash
+   * cannot take back what it claims, so a membership change's confirmation may count it.
+   */
+  private Message.Status status(String to) {
+    if (settings.has(Planted.H7_WITNESS_NOT_DURABLE)) {
+      return new Message.Status(self, to, pub.releasedLength(), pub.releasedHead(), votedBeyondReleased());
+    }
+    long length = Math.min(pub.durableLength(), pub.releasedLength());
+    return new Message.Status(self, to, length, headAt(length), votedBeyondReleased());
+  }
+
+  /** The hash of the entry at {@code length} (the base hash at the snapshot's length). */
+  private Hash headAt(long length) {
+    LogEntry e = log.get(length);
+    return e != null ? e.hash() : log.baseHash();
+  }
+
   private void onStatus(Message.Status s) {
     peers.heard(s.from(), s.length(), s.head(), now);
+    peers.reportedDurable(s.from(), s.length());
     if (s.length() > log.length()) {
       catchUp.behind(s.from(), true);
     } else if (s.length() == log.length() && !s.head().equals(log.head())) {
@@ -748,7 +767,13 @@ public final class Node {
     for (String gone : Configurations.removed(a, self)) {
       // Its last report from us: the removed node learns that we hold its removal and can
       // confirm it to its client (Confirmations); it hears nothing from us after this.
-      pub.send(batchEnd, new Message.Status(self, gone, log.length(), log.head(), false));
+      // Sent behind the records that make it true (H7: a witness is durable at its sender).
+      Message.Status last = new Message.Status(self, gone, log.length(), log.head(), false);
+      if (settings.has(Planted.H7_WITNESS_NOT_DURABLE)) {
+        pub.send(batchEnd, last);
+      } else {
+        pub.sendAfterPersist(last);
+      }
     }
     confirmations.hold(applied, configs.current());
     if (wasMember && configs.current().get(self) == null) {

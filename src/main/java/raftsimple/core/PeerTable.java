@@ -15,6 +15,11 @@ public final class PeerTable {
   public record Position(long length, Hash head, long heardAtMs) {}
 
   private final Map<String, Position> peers = new TreeMap<>();
+  /**
+   * The longest log each peer said it holds durably ({@code Status} reports, docs §11): the only
+   * positions a membership change's confirmation may count.
+   */
+  private final Map<String, Long> durable = new TreeMap<>();
   /** Peers the transport reported down, with when; cleared by PeerUp or by hearing from them. */
   private final Map<String, Long> down = new TreeMap<>();
 
@@ -23,6 +28,16 @@ public final class PeerTable {
     // unsynced tail; the next heartbeat corrects either.
     peers.put(peer, new Position(length, head, nowMs));
     down.remove(peer);
+  }
+
+  /** {@code peer} reported that it holds {@code length} entries durably (the latest report wins). */
+  void reportedDurable(String peer, long length) {
+    durable.put(peer, length);
+  }
+
+  /** The length {@code peer} last reported holding durably, or -1 when it never did. */
+  long durableLength(String peer) {
+    return durable.getOrDefault(peer, -1L);
   }
 
   /** The transport lost {@code peer}; true when it was not already down. */

@@ -31,5 +31,12 @@ public enum Planted {
    * Failover: a recovery started early, on a failure report, takes the free choice even where a
    * proposal might be committed.
    */
-  EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT
+  EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT,
+  /**
+   * H7 witnesses from released positions: position reports ({@code Status}), including the last
+   * report to a removed node, claim this node's released length and leave at once, and the
+   * confirmation of a membership change counts any message's position; so a removed node may be
+   * told that a member holds its removal before that member's commit record is durable.
+   */
+  H7_WITNESS_NOT_DURABLE
 }

@@ -93,11 +93,20 @@ class PlantedBugTest {
     }
   }
 
+  /**
+   * H7: a membership change confirmed on a member's released (not durable) position; the removed
+   * node stops, the member loses its commit record in a crash and waits for the removed node.
+   */
+  @Test
+  void h7WitnessNotDurable_isCaught() {
+    hunt(Sabotage.CORE_H7_WITNESS_NOT_DURABLE);
+  }
+
   private static void hunt(Sabotage s) {
     PlantedBugs.Bug bug = PlantedBugs.ALL.get(s);
     Consumer<SwarmOptions> bias = bug.bias();
     Set<String> expected = bug.caughtBy();
-    for (long seed = 1; seed <= bug.seedsMax(); seed++) {
+    for (long seed = bug.firstSeed(); seed < bug.firstSeed() + bug.seedsMax(); seed++) {
       Verdict v = new Simulation(seed, bug.swarm(), s, bias, 200, false).run();
       if (!v.ok()) {
         System.out.printf("planted %s: caught at seed %d: %s%n", s, seed,

@@ -39,7 +39,9 @@ enum Sabotage {
   /** Trap 4: promises never carry the restarted flag. */
   CORE_NO_RESTARTED_FLAG(raftsimple.core.Planted.NO_RESTARTED_FLAG),
   /** Failover: a recovery started on a peer-down report ignores a possibly committed proposal. */
-  CORE_EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT(raftsimple.core.Planted.EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT);
+  CORE_EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT(raftsimple.core.Planted.EARLY_RECOVERY_IGNORES_POSSIBLE_COMMIT),
+  /** H7: a membership change is confirmed on positions that are released, not durable. */
+  CORE_H7_WITNESS_NOT_DURABLE(raftsimple.core.Planted.H7_WITNESS_NOT_DURABLE);
 
   /** The core rule this sabotage breaks, or null when it is planted outside the core. */
   final raftsimple.core.Planted planted;
