@@ -10,6 +10,8 @@ import raftsimple.core.msg.Message;
  * batches from a peer that reported a longer log, verifies every hash before appending anything,
  * and only then takes part in the instance at its new head. One fetch is in flight at a time; a
  * fetch that is not answered within two retransmit intervals is retried, from the furthest peer.
+ * Fetches are served from the released prefix only (§6: a fetched batch is one its sender may
+ * reveal). Owns its own state; verified batches are returned for the node to append.
  */
 final class CatchUp {
   private final Node node;
@@ -45,8 +47,8 @@ final class CatchUp {
     sentAtMs = node.now;
     dueAtMs = Long.MAX_VALUE;
     node.marks.hit("H6.fetch");
-    node.send(new Message.Fetch(node.self, from, node.log.length(), node.log.head(),
-        node.log.length() + 1, node.settings.catchUpEntriesMax()));
+    node.pub.send(0, new Message.Fetch(node.self, from, node.pub.releasedLength(),
+        node.pub.releasedHead(), node.log.length() + 1, node.settings.catchUpEntriesMax()));
   }
 
   /**
@@ -94,38 +96,54 @@ final class CatchUp {
     if (f.fromIndex() - 1 < node.log.baseLength() && node.snapshotLength > 0) {
       // Compacted away: the peer must start from our snapshot (docs §12).
       node.marks.hit("H6.offer-snapshot");
-      node.send(new Message.FetchReply(node.self, f.from(), node.log.length(), node.log.head(),
-          f.fromIndex(), List.of(), node.snapshotLength));
+      node.pub.send(0, new Message.FetchReply(node.self, f.from(), node.pub.releasedLength(),
+          node.pub.releasedHead(), f.fromIndex(), List.of(), node.snapshotLength));
       return;
     }
-    List<List<LogEntry>> batches = node.log.batchesAfter(f.fromIndex() - 1, max);
-    node.send(new Message.FetchReply(node.self, f.from(), node.log.length(), node.log.head(),
-        f.fromIndex(), batches, 0));
+    List<List<LogEntry>> batches = node.log.batchesAfter(f.fromIndex() - 1, max,
+        node.pub.releasedLength());
+    node.pub.send(0, new Message.FetchReply(node.self, f.from(), node.pub.releasedLength(),
+        node.pub.releasedHead(), f.fromIndex(), batches, 0));
   }
 
-  void onFetchReply(Message.FetchReply r) {
+  /**
+   * The batches of a fetch reply that continue this node's log, verified (each one against the end
+   * of the previous); the node appends them and then calls {@link #afterFetched}.
+   */
+  List<List<LogEntry>> onFetchReply(Message.FetchReply r) {
     if (r.from().equals(peer)) {
       inFlight = false;
     }
     if (r.fromIndex() != node.log.length() + 1) {
-      return; // an answer to an older request; the entries are already here or do not fit
+      return List.of(); // an answer to an older request; the entries are already here or do not fit
     }
     if (r.batches().isEmpty() && r.snapshotLength() > node.log.length()) {
       requestSnapshot(r.from(), r.snapshotLength());
-      return;
+      return List.of();
     }
+    List<List<LogEntry>> ok = new java.util.ArrayList<>();
+    long length = node.log.length();
+    raftsimple.chain.Hash head = node.log.head();
+    java.util.Set<raftsimple.chain.Hash> seen = new java.util.HashSet<>();
     for (List<LogEntry> batch : r.batches()) {
-      String problem = verify(batch);
+      String problem = verify(length, head, batch, seen);
       if (problem != null) {
         node.marks.hit("H6.fetch-rejected");
-        return;
+        break;
       }
       node.marks.hit("H6.fetched-batch");
-      node.appendBatch(batch);
+      ok.add(batch);
+      length = batch.get(batch.size() - 1).index();
+      head = batch.get(batch.size() - 1).hash();
     }
-    PeerTable.Position p = node.peers.get(r.from());
-    if (p != null && p.length() > node.log.length() && !r.batches().isEmpty()) {
-      fetchNow(r.from());
+    return ok;
+  }
+
+  /** After appending what a reply from {@code from} brought: fetch on while that peer is ahead. */
+  void afterFetched(String from, boolean gotSome) {
+    PeerTable.Position p = node.peers.get(from);
+    if (p != null && p.length() > node.log.length() && gotSome) {
+      fetchNow(from);
     }
   }
 
@@ -165,20 +183,26 @@ final class CatchUp {
     return node.now < snapshotDeadlineMs;
   }
 
-  private String verify(List<LogEntry> batch) {
+  private String verify(long length, raftsimple.chain.Hash head, List<LogEntry> batch,
+      java.util.Set<raftsimple.chain.Hash> seen) {
     if (batch.isEmpty()) {
       return "empty batch";
     }
-    String problem = ChainVerifier.firstProblem(node.log.length(), node.log.head(), batch);
+    String problem = ChainVerifier.firstProblem(length, head, batch);
     if (problem != null) {
       return problem;
     }
-    java.util.HashSet<raftsimple.chain.Hash> seen = new java.util.HashSet<>();
     for (LogEntry e : batch) {
       if (!seen.add(e.txid()) || node.log.contains(e.txid())) {
         return "entry " + e.index() + " repeats a committed txid";
       }
     }
     return null;
+  }
+
+  /** When {@link #onTick} has something to do next (Long.MAX_VALUE: nothing). */
+  long deadlineMs() {
+    // While a fetch is in flight only its timeout matters (onTick fetches again only after it).
+    return inFlight ? sentAtMs + 2 * node.settings.retransmitMs() : dueAtMs;
   }
 }

@@ -81,6 +81,11 @@ public final class CommittedLog {
    * batch when there is one, and then more while their entries total at most {@code maxEntries}.
    */
   public List<List<LogEntry>> batchesAfter(long afterLength, int maxEntries) {
+    return batchesAfter(afterLength, maxEntries, Long.MAX_VALUE);
+  }
+
+  /** As above, only batches that end at or below {@code upToLength} (what may be revealed). */
+  public List<List<LogEntry>> batchesAfter(long afterLength, int maxEntries, long upToLength) {
     List<List<LogEntry>> out = new ArrayList<>();
     if (afterLength < baseLength || !isBoundary(afterLength)) {
       return out;
@@ -89,7 +94,7 @@ public final class CommittedLog {
         : java.util.Arrays.binarySearch(batchEnds, 0, batchCount, afterLength) + 1;
     long start = afterLength + 1;
     int total = 0;
-    for (; b < batchCount; b++) {
+    for (; b < batchCount && batchEnds[b] <= upToLength; b++) {
       long end = batchEnds[b];
       int size = (int) (end - start + 1);
       if (!out.isEmpty() && total + size > maxEntries) {

@@ -22,7 +22,8 @@ import raftsimple.core.quorum.Majority;
  * if those are lost its client times out and asks another member. Confirmations are in memory: a
  * restarted node's client connections are gone anyway.
  *
- * <p>Two witnesses: the new voters' reported positions, or this node holding the batch decided
+ * <p>Two witnesses: the new voters' reported durable positions ({@code Status}, which claims only
+ * what is durable at its sender), or this node holding the batch decided
  * after the change's batch — that instance was decided by a majority of the new voters, each
  * holding the change. The second is needed when the configuration moves on before reports arrive:
  * a voter removed next stops reporting, and is ignored once removed (seed 3593).
@@ -58,9 +59,28 @@ final class Confirmations {
       Held h = it.next();
       if (heldByMajority(h)) {
         it.remove();
-        node.fx.client.add(h.event);
+        node.pub.client(h.batchEnd, h.event);
       }
     }
+  }
+
+  /**
+   * What {@code voter} reported holding durably. Positions carried by other messages are released
+   * positions, which a crash can take back (membership swarm seed 303308: a member's report of
+   * the removal leaked before its commit record was durable, the removed node stopped, and the
+   * member, restarted without the removal, waited for it under the old voters for good).
+   */
+  private long ownLength() {
+    return node.settings.has(Planted.H7_WITNESS_NOT_DURABLE) ? node.log.length()
+        : node.pub.durableLength();
+  }
+
+  private long reportedLength(String voter) {
+    if (node.settings.has(Planted.H7_WITNESS_NOT_DURABLE)) {
+      PeerTable.Position p = node.peers.get(voter);
+      return p == null ? -1 : p.length();
+    }
+    return node.peers.durableLength(voter);
   }
 
   private boolean heldByMajority(Held h) {
@@ -70,8 +90,7 @@ final class Confirmations {
     long index = h.event.index();
     int holders = 0;
     for (String v : h.made.voters()) {
-      PeerTable.Position p = node.peers.get(v);
-      boolean has = v.equals(node.self) ? node.log.length() >= index : p != null && p.length() >= index;
+      boolean has = v.equals(node.self) ? ownLength() >= index : reportedLength(v) >= index;
       holders += has ? 1 : 0;
     }
     return Majority.reached(holders, h.made.voters().size());

@@ -36,13 +36,20 @@ final class Instance {
 
   // Round-0 proposer state.
   Proposal mine;
+  /** The number of the VoteRecord for {@code mine}: this node's own grant counts once it is durable (R2). */
+  long mineVoteSeq;
+  /** Voters whose grant for {@code mine} is durable; this node only once its own vote is (R2). */
   final TreeSet<String> grants = new TreeSet<>();
-  /** Voter → the value it voted for instead of {@code mine} (null value: it had promised). */
+  /** Voter → the value it voted for instead of {@code mine} (null value: it promised or abstained). */
   final Map<String, Hash> refusals = new TreeMap<>();
+  /** Voters that abstained from round 0 here (restarted within their window, rule R5). */
+  final TreeSet<String> abstained = new TreeSet<>();
 
   // Recovery coordinator state.
   Ballot myBallot;
   final Map<String, Message.Promise> promises = new TreeMap<>();
+  /** Set when this recovery started early, on a failure report rather than a timeout (planted bugs). */
+  boolean earlyRecovery;
   Proposal chosen;
   final TreeSet<String> acceptedBy = new TreeSet<>();
   /** Highest round seen in any ballot at this instance, to pick the next one above it. */
@@ -55,10 +62,22 @@ final class Instance {
   int recoveries;
   /** Set once this node reacted to a split vote here, so it reacts once. */
   boolean splitHandled;
+  /** When this node first took part here (proposed, voted, promised); for {@link InstanceTimes}. */
+  long activeSinceMs = -1;
+  /** When this node reached this head (monotonic ms). */
+  final long reachedMs;
 
-  Instance(long length, Hash head) {
+  Instance(long length, Hash head, long reachedMs) {
     this.length = length;
     this.head = head;
+    this.reachedMs = reachedMs;
+  }
+
+  /** Notes that this node takes part here from {@code nowMs} on (first call wins). */
+  void takePart(long nowMs) {
+    if (activeSinceMs < 0) {
+      activeSinceMs = nowMs;
+    }
   }
 
   boolean matches(long length, Hash head) {

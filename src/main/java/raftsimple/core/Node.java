@@ -1,17 +1,14 @@
 package raftsimple.core;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import raftsimple.chain.Entry;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
-import raftsimple.core.msg.Ballot;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.Effects;
@@ -19,53 +16,67 @@ import raftsimple.core.msg.Input;
 import raftsimple.core.msg.Message;
 import raftsimple.core.msg.Proposal;
 import raftsimple.core.quorum.Majority;
-import raftsimple.core.quorum.RecoveryChoice;
 
 /**
  * One node's replication protocol (docs/PROTOCOL.md): a deterministic state machine with no I/O, no
  * threads and no clock of its own. The shell feeds it {@link Input}s with {@link #step} and carries
- * out the returned {@link Effects}: durable records first, then everything else.
+ * out the returned {@link Effects}; it reports what became durable with {@link Input.Persisted}
+ * and ticks it at {@link #nextDeadlineMs}.
  *
- * <p>Each head is one consensus instance ({@link Instance}). Round 0 is the seed's path: a node with
- * queued client entries and no vote on its head proposes them, voting for its own proposal; voters
- * vote for the first proposal they see on their head; the proposer alone counts round-0 votes and
- * decides with a majority if it has promised nothing. A stalled or split instance is finished by
- * recovery: a Paxos round at ballot ≥ 1 whose coordinator picks the value with
- * {@link RecoveryChoice}.
+ * <p>Each head is one consensus instance ({@link Instance}). The parts, each in its own class:
+ * {@link Round0} (the brief's path: propose, vote, decide), {@link Recovery} (ballot rounds for a
+ * stalled or split instance), {@link Publication} (what may be revealed, and when),
+ * {@link ClientQueue} (this node's entries and txid clock), {@link Configurations} (who votes),
+ * {@link Forwarding} (entries handed to the instance's proposer), {@link CatchUp},
+ * {@link ReadRounds}, {@link Confirmations}, {@link EarlyMessages}, {@link PeerTable} and
+ * {@link InstanceTimes}. They keep their own state and return results; this class is the only one
+ * that moves the head (decides, appends, installs snapshots).
  */
 public final class Node {
-  private static final int EARLY_MAX = 1_024;
   private static final String LEARNED_FROM_COMMIT = "18.commit-received";
   private static final int BACKOFF_SHIFT_MAX = 4;
+  /** Instances after a restart in which this node casts no round-0 vote and proposes nothing (R5). */
+  static final int RESTART_WINDOW = 2;
+
+  /** How a decision was reached, which decides when it may be revealed (§6). */
+  private enum Decided {
+    /** Round 0 on our own proposal: released once durable, or on durable grants of a majority of the others (R4). */
+    OWN_ROUND0,
+    /** By our recovery ballot: released once durable. */
+    OWN_RECOVERY,
+    /** Learned from a node that released it: released at once. */
+    LEARNED
+  }
 
   final NodeSettings settings;
   final String self;
   private final SplittableRandom random;
-  CommittedLog log;
-  /** The configuration at the head: who votes on the current instance (docs §11, H7). */
-  Membership config;
-  /**
-   * Configurations by the log length from which they apply, oldest first: the one in effect at the
-   * log's base and every later one, so a snapshot of any retained length records the right one.
-   */
-  private final java.util.TreeMap<Long, Membership> history = new java.util.TreeMap<>();
-  /** Length of the newest durable snapshot (0: none); lagging peers below the log are sent it. */
-  long snapshotLength;
   final Marks marks = new Marks();
   final PeerTable peers = new PeerTable();
-  private final TxidClock clock;
-  /** This node's client entries not yet committed, in arrival order (the seed's pending queue). */
-  private final LinkedHashMap<Hash, Entry> queue = new LinkedHashMap<>();
-  /** Messages about instances this node has not reached yet, replayed when it reaches them. */
-  private final ArrayDeque<Message> early = new ArrayDeque<>();
+  final Publication pub;
+  final ClientQueue queue;
+  private final Configurations configs;
+  private final EarlyMessages early = new EarlyMessages();
   final CatchUp catchUp;
   final Forwarding forwarding = new Forwarding(this);
   final ReadRounds reads;
   private final Confirmations confirmations = new Confirmations(this);
+  private final InstanceTimes times = new InstanceTimes();
+  final Round0 round0 = new Round0(this);
+  final Recovery recovery = new Recovery(this);
+  CommittedLog log;
+  /** Length of the newest durable snapshot (0: none); lagging peers below the log are sent it. */
+  long snapshotLength;
   Instance inst;
   long now;
-  /** The highest entry timestamp this node has made durable (a ClockRecord). */
-  private long durableClockTs;
+  /** Instances left in the restart window (R5); 0 after a first start. */
+  private int restartWindowLeft;
+  /**
+   * The node that proposed the batch this head ends (or, when that batch held none of its own
+   * entries, the origin of its last entry): the designated proposer of the next instance. Null
+   * when unknown (the head was fetched, replayed or installed).
+   */
+  private String lastProposer;
   private long nextHeartbeatMs;
   /**
    * This node's log length at the previous two heartbeats (newest first), the bar a learner must
@@ -74,59 +85,99 @@ public final class Node {
   private final long[] lengthAtHeartbeats = {Long.MAX_VALUE, Long.MAX_VALUE};
   Effects fx;
 
-  public Node(NodeSettings settings, DurableState recovered, long seed) {
+  /**
+   * A node rebuilt from {@code recovered}. {@code firstStart}: the shell created the data dir in
+   * this very process (so this node never sent anything before); otherwise it restarted, and it
+   * stays out of round 0 for {@value #RESTART_WINDOW} instances (R5).
+   */
+  public Node(NodeSettings settings, DurableState recovered, long seed, boolean firstStart) {
     this.settings = settings;
     this.self = settings.nodeId();
     this.random = new SplittableRandom(seed);
     this.log = recovered.log;
-    this.config = recovered.membership != null ? recovered.membership
-        : replayMembership(DurableState.initialMembership(settings), recovered.log);
+    this.configs = new Configurations(recovered.membership != null ? recovered.membership
+        : Configurations.replay(DurableState.initialMembership(settings), recovered.log));
     this.snapshotLength = recovered.log.baseLength();
-    history.put(config.version(), config);
-    this.inst = new Instance(log.length(), log.head());
+    this.pub = new Publication(log.length(), log.head(), settings.has(Planted.RELEASE_ON_DECISION)
+        || settings.has(Planted.OWN_VOTE_COUNTED_EARLY), marks);
+    this.inst = new Instance(log.length(), log.head(), 0);
     inst.vote = recovered.vote;
     inst.promised = recovered.promised;
     inst.acceptedBallot = recovered.acceptedBallot;
     inst.acceptedValue = recovered.acceptedValue;
     inst.seeBallot(inst.promised);
     if (inst.vote != null) {
+      // A vote of ours, even for our own proposal, is only reported: a restarted proposer does
+      // not go on collecting votes (R5); recovery finishes the instance.
       inst.learnRound0(inst.vote);
-      if (inst.vote.proposer().equals(self)) {
-        // Restarted mid-proposal: keep collecting votes for it; deciding stays safe because the
-        // promise (if any) was recovered too.
-        inst.mine = inst.vote;
-        inst.grants.add(self);
-      }
     }
     if (inst.acceptedValue != null) {
       inst.learn(inst.acceptedValue);
     }
-    this.durableClockTs = recovered.clockFloor;
-    this.clock = new TxidClock(self, Math.max(recovered.clockFloor, highestOwnTs()));
+    this.restartWindowLeft = firstStart || settings.has(Planted.NO_RESTART_WINDOW) ? 0 : RESTART_WINDOW;
+    this.queue = new ClientQueue(self, Math.max(recovered.clockFloor, highestOwnTs()));
     this.catchUp = new CatchUp(this);
     this.reads = new ReadRounds(this, random.nextLong() >>> 1);
   }
 
-  /** Feeds one input and returns what the shell must do (persist first, then the rest). */
+  /**
+   * For the core's own tests, which rebuild nodes from disks where every record is durable at once:
+   * a node with nothing on disk is taking its first start. A real shell knows whether it created
+   * the data dir and says so with the other constructor (a crash can leave a disk that looks new).
+   */
+  Node(NodeSettings settings, DurableState recovered, long seed) {
+    this(settings, recovered, seed, recovered.log.length() == 0 && recovered.vote == null
+        && recovered.promised == null && recovered.acceptedValue == null && recovered.clockFloor == 0);
+  }
+
+  /** Feeds one input at the current time and returns what the shell must do. */
   public Effects step(Input in) {
+    return step(in instanceof Input.Tick t ? t.nowMs() : now, in);
+  }
+
+  /**
+   * Feeds one input at monotonic time {@code nowMs} (never earlier than the last) and returns
+   * what the shell must do. Timers that are due run in the same step.
+   */
+  public Effects step(long nowMs, Input in) {
     fx = new Effects();
-    if (in instanceof Input.Tick t) {
-      onTick(t.nowMs());
-    } else if (in instanceof Input.Submit s) {
-      onSubmit(s);
-    } else if (in instanceof Input.Receive r) {
-      onReceive(r.message());
-    } else if (in instanceof Input.ReadBarrier b) {
-      reads.onBarrier(b.ref());
-    } else if (in instanceof Input.SnapshotTaken t) {
-      onSnapshotTaken(t);
-    } else if (in instanceof Input.SnapshotInstalled i) {
-      onSnapshotInstalled(i);
+    pub.startStep(fx);
+    now = Math.max(now, nowMs);
+    long released = pub.releasedLength();
+    long durable = pub.durableLength();
+    dispatch(in);
+    if (now >= nextDeadlineMs()) {
+      onTimers();
+    }
+    armRecoveryIfNeeded();
+    if (pub.releasedLength() != released || pub.durableLength() != durable) {
+      reads.onAdvance();
+      confirmations.release();
     }
     checkInvariants();
     Effects out = fx;
     fx = null;
     return out;
+  }
+
+  private void dispatch(Input in) {
+    if (in instanceof Input.Submit s) {
+      onSubmit(s);
+    } else if (in instanceof Input.Receive r) {
+      onReceive(r.message());
+    } else if (in instanceof Input.Persisted p) {
+      onPersisted(p.records());
+    } else if (in instanceof Input.ReadBarrier b) {
+      reads.onBarrier(b.ref());
+    } else if (in instanceof Input.PeerDown d) {
+      onPeerDown(d.peer());
+    } else if (in instanceof Input.PeerUp u) {
+      peers.markUp(u.peer());
+    } else if (in instanceof Input.SnapshotTaken t) {
+      onSnapshotTaken(t);
+    } else if (in instanceof Input.SnapshotInstalled i) {
+      onSnapshotInstalled(i);
+    }
   }
 
   // ---------------------------------------------------------------- queries for the shell and tests
@@ -137,6 +188,11 @@ public final class Node {
 
   public Hash head() {
     return log.head();
+  }
+
+  /** The log length that others, clients and the state machine may see (docs §6). */
+  public long releasedLength() {
+    return pub.releasedLength();
   }
 
   public CommittedLog log() {
@@ -152,18 +208,17 @@ public final class Node {
   }
 
   public List<String> voters() {
-    return config.voters();
+    return configs.current().voters();
   }
 
   /** The configuration in effect after the first {@code length} entries (length ≥ the log's base). */
   public Membership membershipAt(long length) {
-    java.util.Map.Entry<Long, Membership> e = history.floorEntry(length);
-    return e == null ? history.firstEntry().getValue() : e.getValue();
+    return configs.at(length);
   }
 
   /** The configuration at this node's head (docs §11). */
   public Membership membership() {
-    return config;
+    return configs.current();
   }
 
   /** Number of this node's client entries waiting to commit. */
@@ -171,11 +226,29 @@ public final class Node {
     return queue.size();
   }
 
-  /** What this node knows of entry {@code txid} (seed: pending / accepted / committed). */
+  /**
+   * When this node next has something to do without a new input (monotonic ms): the shell ticks
+   * it then (and need not before). An idle node's only deadline is its heartbeat.
+   */
+  public long nextDeadlineMs() {
+    long at = Math.min(nextHeartbeatMs, Math.min(inst.retransmitAtMs, inst.recoveryAtMs));
+    at = Math.min(at, Math.min(catchUp.deadlineMs(), reads.deadlineMs()));
+    at = Math.min(at, forwarding.deadlineMs());
+    if (!queue.isEmpty() || forwarding.carrying()) {
+      // Work waits on conditions that age (a peer ahead or down, a proposer silent): look again.
+      at = Math.min(at, now + settings.retransmitMs());
+    }
+    return at;
+  }
+
+  /** What this node knows of entry {@code txid} (the brief's pending / accepted / committed). */
   public EntryStatus status(Hash txid) {
     long index = log.indexOf(txid);
-    if (index > 0) {
+    if (index > 0 && index <= pub.releasedLength()) {
       return new EntryStatus(EntryStatus.State.COMMITTED, index, log.get(index).entry().origin());
+    }
+    if (index > 0) {
+      return new EntryStatus(EntryStatus.State.ACCEPTED, -1, log.get(index).entry().origin());
     }
     for (Proposal p : new Proposal[] {inst.vote, inst.acceptedValue}) {
       Entry e = p == null ? null : find(p, txid);
@@ -206,13 +279,13 @@ public final class Node {
    * them reported a longer log: it has caught up and can serve ({@code GET /ready}).
    */
   public boolean ready() {
-    if (config.get(self) == null) {
+    if (configs.current().get(self) == null) {
       return false; // removed from the cluster
     }
     int fresh = isVoter() ? 1 : 0;
     for (Map.Entry<String, PeerTable.Position> e : peers.all().entrySet()) {
       boolean recent = now - e.getValue().heardAtMs() <= 2 * settings.headTimeoutMs();
-      if (recent && e.getValue().length() > log.length()) {
+      if (recent && e.getValue().length() > pub.releasedLength()) {
         return false;
       }
       if (recent && isVoter(e.getKey())) {
@@ -224,35 +297,41 @@ public final class Node {
 
   // ---------------------------------------------------------------- inputs
 
-  private void onTick(long nowMs) {
-    now = nowMs;
-    if (now >= nextHeartbeatMs && config.get(self) != null) {
-      nextHeartbeatMs = now + settings.heartbeatMs();
+  private void onTimers() {
+    boolean heartbeat = now >= nextHeartbeatMs;
+    if (heartbeat) {
+      nextHeartbeatMs = now + settings.heartbeatMs(); // also for a removed node: no timer spins
+    }
+    if (heartbeat && configs.current().get(self) != null) {
       promoteCaughtUpLearner();
       for (String p : members()) {
-        send(new Message.Status(self, p, log.length(), log.head(), inst.voted()));
+        pub.send(0, status(p));
       }
     }
     armRecoveryIfNeeded();
     if (now >= inst.retransmitAtMs) {
-      retransmit();
+      inst.retransmitAtMs = Long.MAX_VALUE;
+      if (inst.myBallot != null) {
+        recovery.retransmit();
+      } else {
+        round0.retransmit();
+      }
     }
     if (now >= inst.recoveryAtMs) {
       inst.recoveryAtMs = Long.MAX_VALUE;
-      if (isVoter() && (inst.voted() || !queue.isEmpty())) {
+      if (isVoter() && (inst.voted() || hasWork()) && !catchUp.isBehind()) {
         marks.hit("16a.head-timeout-recovery");
-        startRecovery();
+        startRecovery(false);
       }
     }
     catchUp.onTick();
     reads.onTick();
-    confirmations.release();
-    maybePropose();
+    forwardOrPropose();
   }
 
   private void onSubmit(Input.Submit s) {
     if (!isVoter()) {
-      Membership.Member me = config.get(self);
+      Membership.Member me = configs.current().get(self);
       fx.client.add(me == null
           ? new ClientEvent.Refused(s.ref(), "REMOVED", "this node is not a member of the cluster")
           : new ClientEvent.Refused(s.ref(), "READ_ONLY", "this node is " + (me.role()
@@ -269,11 +348,19 @@ public final class Node {
           "more than " + settings.pendingEntriesMax() + " entries are waiting to commit on this node"));
       return;
     }
-    Entry e = stamp(s.wallMs(), s.payload(), s.idempotencyKey());
-    queue.put(e.txid(), e);
+    Entry e = queue.stamp(s.wallMs(), s.payload(), s.idempotencyKey(), log::contains, pub::persist);
     fx.client.add(new ClientEvent.Assigned(s.ref(), e.txid()));
-    maybePropose();
-    forwarding.forward(queue);
+    forwardOrPropose();
+  }
+
+  private void onPersisted(long records) {
+    pub.onPersisted(records);
+    queue.persisted(records);
+    Proposal d = round0.ownVoteDurable();
+    if (d != null) {
+      decide(d, "R0.decided", Decided.OWN_ROUND0);
+    }
+    forwardOrPropose();
   }
 
   private void onReceive(Message m) {
@@ -292,15 +379,16 @@ public final class Node {
     } else if (m instanceof Message.Fetch f) {
       catchUp.onFetch(f);
     } else if (m instanceof Message.FetchReply r) {
-      peers.heard(r.from(), r.length(), r.head(), now);
-      catchUp.onFetchReply(r);
+      onFetchReply(r);
     } else if (m instanceof Message.ReadQuery q) {
-      send(new Message.ReadReply(self, q.from(), log.length(), log.head(), q.readRound(), inst.voted()));
+      pub.send(0, new Message.ReadReply(self, q.from(), pub.releasedLength(), pub.releasedHead(),
+          q.readRound(), votedBeyondReleased()));
     } else if (m instanceof Message.ReadReply r) {
       reads.onReply(r);
     } else if (m instanceof Message.Forward f) {
       peers.heard(f.from(), f.length(), f.head(), now);
       forwarding.onForward(f);
+      forwardOrPropose();
     } else {
       routeInstanceMessage(m);
     }
@@ -321,8 +409,7 @@ public final class Node {
       onStatus(st);
       return true;
     } else if (m instanceof Message.FetchReply r) {
-      peers.heard(r.from(), r.length(), r.head(), now);
-      catchUp.onFetchReply(r);
+      onFetchReply(r);
       return true;
     }
     return false;
@@ -338,9 +425,9 @@ public final class Node {
    * its consensus messages stay ignored.
    */
   private boolean helpNonMemberCatchUp(Message m) {
-    if (m instanceof Message.Status st && st.length() < log.length()) {
+    if (m instanceof Message.Status st && st.length() < pub.releasedLength()) {
       marks.hit("H7.status-to-non-member");
-      send(new Message.Status(self, st.from(), log.length(), log.head(), inst.voted()));
+      pub.send(0, status(st.from()));
       return true;
     } else if (m instanceof Message.Fetch f) {
       marks.hit("H7.fetch-from-non-member");
@@ -348,6 +435,19 @@ public final class Node {
       return true;
     }
     return false;
+  }
+
+  private void onFetchReply(Message.FetchReply r) {
+    peers.heard(r.from(), r.length(), r.head(), now);
+    List<List<LogEntry>> batches = catchUp.onFetchReply(r);
+    for (List<LogEntry> batch : batches) {
+      if (batch.get(0).index() != log.length() + 1) {
+        break; // an early message replayed on the way moved the head past it
+      }
+      lastProposer = null;
+      appendBatch(batch, Decided.LEARNED, null, -1, Set.of());
+    }
+    catchUp.afterFetched(r.from(), !batches.isEmpty());
   }
 
   /** Delivers a consensus message to the instance it is about, or deals with the mismatch (seed 14). */
@@ -358,17 +458,23 @@ public final class Node {
       peers.heard(m.from(), m.length(), m.head(), now);
     }
     if (m.length() < log.length()) {
-      if (request) {
-        // The sender is behind: tell it where we are so it catches up (H6).
+      if (m instanceof Message.Vote v && v.granted() && !v.from().equals(self)
+          && membershipAt(v.length()).isVoter(v.from())) {
+        // A durable grant for a decision of ours that arrived after it: it may release it (R4).
+        pub.lateGrant(v.proposalId(), v.from());
+      } else if (request) {
+        // The sender is behind: tell it where we are so it catches up (H6). The answer reveals
+        // our head, so it waits until that may be revealed.
         marks.hit("14.sender-behind");
-        send(new Message.Status(self, m.from(), log.length(), log.head(), inst.voted()));
+        pub.send(log.length(), new Message.Status(self, m.from(), log.length(), log.head(),
+            inst.voted()));
       }
       return;
     }
     if (m.length() > log.length()) {
       // We are behind (seed 16): keep the message for when we reach its head, and catch up.
       marks.hit("16.head-mismatch-behind");
-      keepEarly(m);
+      early.keep(m);
       catchUp.behind(m.from(), !(m instanceof Message.Propose));
       return;
     }
@@ -380,30 +486,331 @@ public final class Node {
   }
 
   private void dispatchInstance(Message m) {
+    Proposal decided = null;
+    String how = null;
+    Decided kind = null;
     if (m instanceof Message.Propose p) {
-      onPropose(p);
+      round0.onPropose(p);
+      // Our entries ride in the proposal's proposer's next one (H5); the forward leaves now, the
+      // vote behind its record, so the voter whose vote decides is never late.
+      forwardOrPropose();
     } else if (m instanceof Message.Vote v) {
-      onVote(v);
+      decided = round0.onVote(v);
+      how = "R0.decided";
+      kind = Decided.OWN_ROUND0;
     } else if (m instanceof Message.Commit c) {
       onCommit(c);
     } else if (m instanceof Message.Prepare p) {
-      onPrepare(p);
+      recovery.onPrepare(p);
     } else if (m instanceof Message.Promise p) {
-      onPromise(p);
+      decided = recovery.onPromise(p);
+      how = "recovery.decided";
+      kind = Decided.OWN_RECOVERY;
     } else if (m instanceof Message.Accept a) {
-      onAccept(a);
+      recovery.onAccept(a);
     } else if (m instanceof Message.Accepted a) {
-      onAccepted(a);
+      decided = recovery.onAccepted(a);
+      how = "recovery.decided";
+      kind = Decided.OWN_RECOVERY;
     }
+    if (decided != null) {
+      decide(decided, how, kind);
+    }
+  }
+
+  /**
+   * A position report to {@code to}: the longest prefix whose commit records are durable here,
+   * not the released one (H7, docs §11). It leaves at once, never behind an fsync, and a crash
+   * cannot take back what it claims, so a membership change's confirmation may count it.
+   */
+  private Message.Status status(String to) {
+    if (settings.has(Planted.H7_WITNESS_NOT_DURABLE)) {
+      return new Message.Status(self, to, pub.releasedLength(), pub.releasedHead(), votedBeyondReleased());
+    }
+    long length = Math.min(pub.durableLength(), pub.releasedLength());
+    return new Message.Status(self, to, length, headAt(length), votedBeyondReleased());
+  }
+
+  /** The hash of the entry at {@code length} (the base hash at the snapshot's length). */
+  private Hash headAt(long length) {
+    LogEntry e = log.get(length);
+    return e != null ? e.hash() : log.baseHash();
   }
 
   private void onStatus(Message.Status s) {
     peers.heard(s.from(), s.length(), s.head(), now);
+    peers.reportedDurable(s.from(), s.length());
     if (s.length() > log.length()) {
       catchUp.behind(s.from(), true);
     } else if (s.length() == log.length() && !s.head().equals(log.head())) {
       marks.hit("14.divergent-head");
     }
+    confirmations.release();
+  }
+
+  private void onCommit(Message.Commit m) {
+    Proposal v = inst.known.get(m.valueId());
+    if (v != null) {
+      decide(v, LEARNED_FROM_COMMIT, Decided.LEARNED);
+    } else {
+      marks.hit("18.commit-unknown-value-fetch");
+      catchUp.behind(m.from(), true);
+      catchUp.fetchNow(m.from());
+    }
+  }
+
+  /**
+   * The transport lost {@code peer} (docs §15). If it proposed the value this node holds on an
+   * undecided instance, or is the proposer its forwarded entries wait for, there is no point in
+   * waiting for a timeout: the recovery coordinator (the lowest-id live voter other than it)
+   * starts a ballot at once, the others stand by with a short backoff; entries forwarded to it go
+   * to the next proposer. All of this is safe whoever is really down.
+   */
+  private void onPeerDown(String peer) {
+    if (!peers.markDown(peer, now)) {
+      return;
+    }
+    marks.hit("15.peer-down");
+    forwarding.peerDown(peer);
+    String proposer = stalledProposer();
+    if (!isVoter() || !peer.equals(proposer) || catchUp.isBehind()) {
+      forwardOrPropose();
+      return;
+    }
+    if (recoveryRank(peer) == 0) {
+      marks.hit("15.recover-on-peer-down");
+      startRecovery(true);
+    } else {
+      inst.recoveryAtMs = Math.min(inst.recoveryAtMs, now + recoveryDelayMs(peer));
+    }
+  }
+
+  /** The proposer of the round-0 value this node votes for here and that is undecided, or null. */
+  private String stalledProposer() {
+    if (inst.vote != null && !inst.vote.proposer().equals(self)) {
+      return inst.vote.proposer();
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- proposing and forwarding
+
+  /**
+   * The designated proposer of the instance at this head (docs §8): the node that proposed the
+   * batch before it, while it is a live voter; else the lowest-id live voter (this node counts as
+   * live). Every node on the same head with the same view of liveness names the same one, so under
+   * load one node proposes and the others forward to it: no collisions, no election. Nothing safe
+   * depends on it.
+   */
+  String designated() {
+    if (lastProposer != null && isVoter(lastProposer) && live(lastProposer)) {
+      return lastProposer;
+    }
+    for (String v : configs.current().voters()) {
+      if (live(v)) {
+        return v;
+      }
+    }
+    return self;
+  }
+
+  /** True for this node, and for a peer heard from within three heartbeats and not reported down. */
+  boolean live(String id) {
+    return id.equals(self) || peers.isLive(id, now, 3 * settings.heartbeatMs());
+  }
+
+  /** Proposes if this node is the instance's proposer; otherwise hands its entries to it (H5). */
+  private void forwardOrPropose() {
+    if (!isVoter() || (queue.isEmpty() && !forwarding.carrying())) {
+      return;
+    }
+    String d = designated();
+    boolean ownVote = inst.vote != null && inst.vote.proposer().equals(self);
+    if (!d.equals(self) && !queue.isEmpty() && !ownVote && !forwarding.carrierStalled()) {
+      forwarding.forward(queue.entries(), inst.vote != null ? inst.vote.proposer() : d);
+    }
+    maybePropose(d);
+  }
+
+  /** Proposes queued entries on the head if this node may (seed 13, 15, 18 "process the queue"). */
+  private void maybePropose(String designated) {
+    // A lone voter decides alone and sends no proposal: its restart window protects no one (R5).
+    if (!isVoter() || inst.active() || catchUp.isBehind() || (inRestartWindow() && voterCount() > 1)) {
+      return;
+    }
+    // Pipelining one instance deep (§5.6): at most the batch just decided may still be written.
+    if (pub.undurableBatches() > 1) {
+      return;
+    }
+    // Others forwarding to us is their view that we propose here; a carrier that stalls them
+    // lets them propose themselves.
+    boolean mine = designated.equals(self) || forwarding.carrying();
+    if (!mine && !forwarding.carrierStalled()) {
+      return;
+    }
+    List<Entry> batch = Round0.batch(this);
+    if (batch.isEmpty()) {
+      return;
+    }
+    if (!mine) {
+      marks.hit("H5.carrier-stalled-propose");
+    }
+    Proposal alone = round0.propose(batch);
+    if (alone != null) {
+      decide(alone, "R0.decided-alone", Decided.OWN_ROUND0);
+    }
+  }
+
+  private boolean hasWork() {
+    return !queue.isEmpty() || forwarding.carrying();
+  }
+
+  // ---------------------------------------------------------------- deciding and moving the head
+
+  /**
+   * {@code value} is decided on the current head: append it and persist it. The node that decided
+   * it (a round-0 proposer or a coordinator) tells every other member (seed 17a) once the decision
+   * may be revealed; a node that only learned the decision from a {@code Commit} does not repeat it.
+   */
+  private void decide(Proposal value, String how, Decided kind) {
+    marks.hit(how);
+    long length = inst.length;
+    Hash head = inst.head;
+    if (inst.activeSinceMs >= 0 && inst.recoveries == 0 && inst.promised == null) {
+      // Round-0 instances only: a recovered instance was a stall, and counting it would stretch
+      // the delay that is meant to cut the next stall short.
+      times.record(now - inst.activeSinceMs);
+    }
+    List<LogEntry> batch = new ArrayList<>(value.entries().size());
+    Hash prev = head;
+    long index = length;
+    for (Entry e : value.entries()) {
+      LogEntry le = LogEntry.chain(++index, prev, e);
+      batch.add(le);
+      prev = le.hash();
+    }
+    if (kind != Decided.LEARNED) {
+      // Before appendBatch: it may propose the next batch at once, and peers should see this
+      // commit before that proposal (the transports keep per-peer order).
+      for (String p : members()) {
+        pub.send(index, new Message.Commit(self, p, length, head, value.id()));
+      }
+    }
+    lastProposer = proposerAfter(value);
+    int othersNeeded = kind == Decided.OWN_ROUND0 && voterCount() > 1 ? Majority.of(voterCount()) : -1;
+    appendBatch(batch, kind, value.id(), othersNeeded,
+        kind == Decided.OWN_ROUND0 ? Round0.othersGranted(inst, self) : Set.of());
+  }
+
+  /**
+   * Who proposes after {@code value} (docs §8): its proposer if the value holds entries of its own
+   * (it has clients), else the origin of its last entry (the proposer only carried others'
+   * entries: hand over to one of the nodes that has clients).
+   */
+  private static String proposerAfter(Proposal value) {
+    for (Entry e : value.entries()) {
+      if (e.origin().equals(value.proposer())) {
+        return value.proposer();
+      }
+    }
+    return value.entries().get(value.entries().size() - 1).origin();
+  }
+
+  /** Appends a decided batch (from a decision or a catch-up) and moves to the next instance. */
+  private void appendBatch(List<LogEntry> batch, Decided kind, Hash valueId, int othersNeeded,
+      Set<String> othersGranted) {
+    log.appendBatch(batch);
+    long seq = pub.persist(new DurableRecord.CommitRecord(batch));
+    pub.appended(batch, seq, kind == Decided.LEARNED, valueId, othersNeeded, othersGranted);
+    long end = log.length();
+    for (LogEntry e : batch) {
+      if (queue.remove(e.txid())) {
+        forwarding.forget(e.txid());
+      }
+      if (e.entry().origin().equals(self)) {
+        queue.observeOwn(e.entry().ts());
+      }
+      applyMembership(e, end);
+    }
+    inst = new Instance(log.length(), log.head(), now);
+    if (restartWindowLeft > 0) {
+      restartWindowLeft--;
+    }
+    forwarding.onAppended(designated().equals(self));
+    for (Message m : early.takeAt(log.length())) {
+      if (log.length() != inst.length || !m.head().equals(log.head())) {
+        break; // a replayed commit moved the head again; the rest is stale
+      }
+      marks.hit("16.early-message-replayed");
+      dispatchInstance(m);
+    }
+    confirmations.release();
+    forwardOrPropose();
+  }
+
+  /** H7: a committed membership entry changes the voters of every later instance. */
+  private void applyMembership(LogEntry e, long batchEnd) {
+    boolean wasMember = configs.current().get(self) != null;
+    boolean wasVoter = isVoter();
+    Configurations.Applied a = configs.apply(e);
+    if (a == null) {
+      return;
+    }
+    ClientEvent.SystemApplied applied = new ClientEvent.SystemApplied(e.txid(), e.index(),
+        a.result().ok(), a.result().refusal());
+    if (!a.changed()) {
+      pub.client(batchEnd, applied);
+      marks.hit("H7.membership-change-refused");
+      return;
+    }
+    marks.hit("H7.membership-changed");
+    for (String gone : Configurations.removed(a, self)) {
+      // Its last report from us: the removed node learns that we hold its removal and can
+      // confirm it to its client (Confirmations); it hears nothing from us after this.
+      // Sent behind the records that make it true (H7: a witness is durable at its sender).
+      Message.Status last = new Message.Status(self, gone, log.length(), log.head(), false);
+      if (settings.has(Planted.H7_WITNESS_NOT_DURABLE)) {
+        pub.send(batchEnd, last);
+      } else {
+        pub.sendAfterPersist(last);
+      }
+    }
+    confirmations.hold(applied, configs.current());
+    if (wasMember && configs.current().get(self) == null) {
+      marks.hit("H7.removed-self");
+    }
+    if (wasVoter && !isVoter() && !queue.isEmpty()) {
+      // Only voters propose: a node demoted or removed would keep its queued entries forever,
+      // neither committed nor refused (simulator, membership swarm seed 9: a removed node's two
+      // entries pending for good). Some may still commit inside a value another node decides, so
+      // their outcome is unknown here, as after a snapshot install.
+      marks.hit("H7.queue-dropped-not-voter");
+      dropQueue();
+    }
+  }
+
+  private void dropQueue() {
+    List<Hash> dropped = queue.drop();
+    dropped.forEach(forwarding::forget);
+    fx.client.add(new ClientEvent.QueueDropped(dropped));
+  }
+
+  /**
+   * Pre-checks a membership change submitted on this node against the current configuration (as
+   * the state machine pre-checks client entries, seed 12a); true when it was refused. One change at
+   * a time per node: a second waits until the first is decided.
+   */
+  private boolean refuseMembership(Input.Submit s) {
+    Membership.Change c = SystemEntries.decodeMembership(s.payload());
+    String refusal = c == null ? "not a well-formed membership change" : configs.current().refusal(c);
+    if (refusal == null && queue.holdsSystemEntry()) {
+      refusal = "another membership change from this node is still pending";
+    }
+    if (refusal != null) {
+      fx.client.add(new ClientEvent.Refused(s.ref(), "MEMBERSHIP_CONFLICT", refusal));
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -421,15 +828,11 @@ public final class Node {
   private void promoteCaughtUpLearner() {
     long bar = lengthAtHeartbeats[1];
     lengthAtHeartbeats[1] = lengthAtHeartbeats[0];
-    lengthAtHeartbeats[0] = log.length();
-    if (!isVoter() || !lowestLiveVoter()) {
+    lengthAtHeartbeats[0] = pub.releasedLength();
+    if (!isVoter() || !lowestLiveVoter() || queue.holdsSystemEntry()) {
       return;
     }
-    for (Entry q : queue.values()) {
-      if (SystemEntries.isSystem(q.payload())) {
-        return; // one change at a time from this node
-      }
-    }
+    Membership config = configs.current();
     for (Membership.Member m : config.members().values()) {
       PeerTable.Position p = peers.get(m.id());
       boolean caughtUp = p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()
@@ -437,8 +840,7 @@ public final class Node {
       if (m.role() == Membership.Role.LEARNER && caughtUp) {
         Membership.Change c = new Membership.Change(Membership.Change.Op.PROMOTE, m.id(), null, null,
             config.version());
-        Entry e = stamp(0, SystemEntries.encode(c), null);
-        queue.put(e.txid(), e);
+        queue.stamp(0, SystemEntries.encode(c), null, log::contains, pub::persist);
         marks.hit("H7.promote-learner");
         return;
       }
@@ -446,7 +848,7 @@ public final class Node {
   }
 
   private boolean lowestLiveVoter() {
-    for (String v : config.voters()) {
+    for (String v : configs.current().voters()) {
       if (v.equals(self)) {
         return true;
       }
@@ -461,16 +863,12 @@ public final class Node {
   // ---------------------------------------------------------------- snapshots (docs §12)
 
   private void onSnapshotTaken(Input.SnapshotTaken t) {
-    if (t.length() <= snapshotLength || t.length() > log.length()) {
+    if (t.length() <= snapshotLength || t.length() > pub.releasedLength()) {
       return;
     }
     snapshotLength = t.length();
     log.compactTo(log.boundaryAtOrBelow(Math.max(log.baseLength(), t.length() - t.retainEntries())));
-    // Keep the configuration in effect at the new base and every later one.
-    Long base = history.floorKey(log.baseLength());
-    if (base != null) {
-      history.headMap(base, false).clear();
-    }
+    configs.compactTo(log.baseLength());
     marks.hit("snapshot.taken");
   }
 
@@ -480,624 +878,80 @@ public final class Node {
     }
     marks.hit("H6.snapshot-installed");
     log = new CommittedLog(s.length(), s.head());
-    if (s.membership().version() >= config.version()) {
-      config = s.membership();
-    } else {
-      // A joiner was given a configuration newer than the snapshot's (which may not even list
-      // it): keep it, as a restart would (DurableState keeps the newer ConfigRecord). Taking the
-      // snapshot's left the joiner ignoring every current member as unknown and fetching from
-      // members that had left (simulator, membership swarm seed 4290). It is ahead of the log
-      // now, so this node counts no votes until its log reaches it (isVoter).
+    if (!configs.installed(s.membership())) {
       marks.hit("H7.kept-newer-configuration");
     }
-    history.clear();
-    history.put(config.version(), config);
     snapshotLength = s.length();
+    pub.snapshotInstalled(s.length(), s.head());
     if (!queue.isEmpty()) {
       // Some of these may be inside the snapshot, which has no txids: proposing them again could
       // commit them twice, so their outcome is left to the clients (503, poll by txid).
-      fx.client.add(new ClientEvent.QueueDropped(new ArrayList<>(queue.keySet())));
-      queue.clear();
+      dropQueue();
     }
     forwarding.clear();
-    inst = new Instance(log.length(), log.head());
+    lastProposer = null;
+    // The snapshot may end where the second instance of the restart window starts (R5).
+    restartWindowLeft = restartWindowLeft == RESTART_WINDOW ? 1 : 0;
+    inst = new Instance(log.length(), log.head(), now);
     catchUp.snapshotInstalled();
-    replayEarly();
-    reads.onAdvance();
-  }
-
-  // ---------------------------------------------------------------- round 0: proposing (seed 12–13)
-
-  /** Proposes queued entries on the head if this node may (seed 13, 15, 18 "process the queue"). */
-  void maybePropose() {
-    if (!isVoter() || inst.active() || catchUp.isBehind()) {
-      return;
-    }
-    List<Entry> batch = new ArrayList<>();
-    int bytes = 0;
-    // Entries other nodes forwarded go first: they have waited at least one instance.
-    if (!forwarding.anyProposable(queue.size()) && !forwarding.carrying()) {
-      return;
-    }
-    for (Entry e : forwarding.takeForProposal()) {
-      batch.add(e);
-      bytes += e.sizeBytes();
-    }
-    for (Entry e : queue.values()) {
-      if (batch.size() >= settings.batchEntriesMax()
-          || (!batch.isEmpty() && bytes + e.sizeBytes() > settings.batchBytesMax())) {
-        break;
-      }
-      if (forwarding.proposable(e.txid(), false)) {
-        batch.add(e);
-        bytes += e.sizeBytes();
-      }
-    }
-    if (batch.isEmpty()) {
-      return;
-    }
-    Proposal p = Proposal.of(self, batch);
-    inst.mine = p;
-    inst.vote = p;
-    inst.learnRound0(p);
-    inst.grants.add(self);
-    if (voterCount() == 1) {
-      // A cluster of one decides at once: the commit record written in this same step is the only
-      // record needed (a vote that is never sent protects nothing).
-      decide(p, "R0.decided-alone");
-      return;
-    }
-    // H2: our own vote is durable before the proposal leaves (the shell gates sends on it).
-    fx.persist.add(new DurableRecord.VoteRecord(inst.length, inst.head, p));
-    for (String v : otherVoters()) {
-      send(new Message.Propose(self, v, inst.length, inst.head, p));
-    }
-    inst.retransmitAtMs = now + settings.retransmitMs();
-    armRecoveryIfNeeded();
-  }
-
-  // ---------------------------------------------------------------- round 0: voting (seed 14–15)
-
-  private void onPropose(Message.Propose m) {
-    Proposal p = m.proposal();
-    if (!p.proposer().equals(m.from()) || !validValue(p)) {
-      marks.hit("input.bad-proposal");
-      return;
-    }
-    inst.learnRound0(p);
-    if (inst.vote == null && inst.promised == null) {
-      inst.vote = p;
-      fx.persist.add(new DurableRecord.VoteRecord(inst.length, inst.head, p));
-      marks.hit("15.vote");
-      armRecoveryIfNeeded();
-    }
-    boolean granted = inst.vote != null && inst.vote.id().equals(p.id()) && inst.promised == null;
-    if (!granted) {
-      marks.hit("H1.refuse-second-proposal");
-    }
-    if (granted) {
-      // Before the vote, so that if our vote decides, the proposer already holds our entries for
-      // its next proposal (H5).
-      forwarding.forward(queue);
-    }
-    Hash votedFor = inst.vote == null ? null : inst.vote.id();
-    String votedForProposer = inst.vote == null ? null : inst.vote.proposer();
-    send(new Message.Vote(self, m.from(), inst.length, inst.head, p.id(), granted,
-        granted ? null : votedFor, granted ? null : votedForProposer));
-  }
-
-  private void onVote(Message.Vote m) {
-    Proposal mine = inst.mine;
-    if (mine == null || !m.proposalId().equals(mine.id()) || !isVoter(m.from())) {
-      return;
-    }
-    if (m.granted()) {
-      inst.grants.add(m.from());
-      inst.refusals.remove(m.from());
-    } else if (!inst.grants.contains(m.from())) {
-      inst.refusals.put(m.from(), m.votedFor());
-      if (m.votedFor() != null && m.votedForProposer() != null) {
-        inst.round0Proposer.putIfAbsent(m.votedFor(), m.votedForProposer());
-      }
-    }
-    // Only the proposer decides round 0, and only while it has promised nothing (docs §5.1).
-    if (inst.promised == null && Majority.reached(inst.grants.size(), voterCount())) {
-      decide(mine, "R0.decided");
-      return;
-    }
-    if (!inst.splitHandled && Majority.impossible(inst.grants.size(), mayStillGrant(), voterCount())) {
-      onSplit();
-    }
-  }
-
-  /**
-   * Voters that have not answered our proposal and could still grant it: those heard from within
-   * three heartbeats (a voter that is down cannot). Only a liveness heuristic — it decides whether
-   * to start recovery now rather than after a head timeout, and recovery is always safe.
-   */
-  private int mayStillGrant() {
-    int n = 0;
-    for (String v : otherVoters()) {
-      if (inst.grants.contains(v) || inst.refusals.containsKey(v)) {
-        continue;
-      }
-      PeerTable.Position p = peers.get(v);
-      if (p != null && now - p.heardAtMs() <= 3 * settings.heartbeatMs()) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  /**
-   * H4: our proposal cannot win. The lowest-ranked proposer involved coordinates recovery at once;
-   * the others stand by and take over after a randomized backoff if it does not finish.
-   */
-  private void onSplit() {
-    inst.splitHandled = true;
-    marks.hit("H4.split-detected");
-    String coordinator = self;
-    for (Map.Entry<String, Hash> r : inst.refusals.entrySet()) {
-      if (r.getValue() == null) {
-        return; // a voter already promised a recovery ballot: someone is coordinating
-      }
-      String proposer = inst.round0Proposer.get(r.getValue());
-      if (proposer != null && proposer.compareTo(coordinator) < 0) {
-        coordinator = proposer;
-      }
-    }
-    if (coordinator.equals(self)) {
-      marks.hit("H4.coordinate-split");
-      startRecovery();
-    } else {
-      inst.recoveryAtMs = Math.min(inst.recoveryAtMs, now + backoffMs());
-    }
-  }
-
-  private void onCommit(Message.Commit m) {
-    Proposal v = inst.known.get(m.valueId());
-    if (v != null) {
-      decide(v, LEARNED_FROM_COMMIT);
-    } else {
-      marks.hit("18.commit-unknown-value-fetch");
-      catchUp.behind(m.from(), true);
-      catchUp.fetchNow(m.from());
-    }
-  }
-
-  // ---------------------------------------------------------------- recovery (seed 16a, ballots ≥ 1)
-
-  void startRecovery() {
-    long round = inst.maxRoundSeen + 1;
-    Ballot b = new Ballot(round, self);
-    inst.seeBallot(b);
-    inst.promised = b;
-    fx.persist.add(new DurableRecord.PromiseRecord(inst.length, inst.head, b));
-    inst.myBallot = b;
-    inst.promises.clear();
-    inst.chosen = null;
-    inst.acceptedBy.clear();
-    inst.promises.put(self, selfPromise(b));
-    for (String v : otherVoters()) {
-      send(new Message.Prepare(self, v, inst.length, inst.head, b));
-    }
-    marks.hit("recovery.start");
-    inst.recoveries++;
-    inst.retransmitAtMs = now + settings.retransmitMs();
-    inst.recoveryAtMs = now + recoveryDelayMs();
-    tryChoose();
-  }
-
-  private Message.Promise selfPromise(Ballot b) {
-    return new Message.Promise(self, self, inst.length, inst.head, b, true, null, inst.vote,
-        inst.acceptedBallot, inst.acceptedValue, null);
-  }
-
-  private void onPrepare(Message.Prepare m) {
-    Ballot b = m.ballot();
-    inst.seeBallot(b);
-    if (!b.atLeast(inst.promised)) {
-      send(new Message.Promise(self, m.from(), inst.length, inst.head, b, false, inst.promised,
-          null, null, null, null));
-      return;
-    }
-    if (b.greaterThan(inst.promised)) {
-      inst.promised = b;
-      fx.persist.add(new DurableRecord.PromiseRecord(inst.length, inst.head, b));
-      marks.hit("recovery.promise");
-    }
-    if (inst.myBallot != null && b.greaterThan(inst.myBallot)) {
-      abandonCoordination("recovery.yield-to-higher-ballot");
-    }
-    send(new Message.Promise(self, m.from(), inst.length, inst.head, b, true, null, inst.vote,
-        inst.acceptedBallot, inst.acceptedValue, null));
-    armRecoveryIfNeeded();
-  }
-
-  private void onPromise(Message.Promise m) {
-    if (m.round0Vote() != null && validValue(m.round0Vote())) {
-      inst.learnRound0(m.round0Vote());
-    }
-    if (m.acceptedValue() != null && validValue(m.acceptedValue())) {
-      inst.learn(m.acceptedValue());
-    }
-    inst.seeBallot(m.promised());
-    if (inst.myBallot == null || !m.ballot().equals(inst.myBallot) || inst.chosen != null
-        || !isVoter(m.from())) {
-      return;
-    }
-    if (!m.ok()) {
-      abandonCoordination("recovery.nack");
-      return;
-    }
-    if (m.decided() != null && validValue(m.decided())) {
-      decide(m.decided(), "recovery.learned-decision");
-      return;
-    }
-    inst.promises.put(m.from(), m);
-    tryChoose();
-  }
-
-  /** With promises from a majority, picks the value (docs §5.3) and starts phase 2. */
-  private void tryChoose() {
-    if (!Majority.reached(inst.promises.size(), voterCount())) {
-      return;
-    }
-    RecoveryChoice.Result r = RecoveryChoice.choose(config.voters(), inst.promises.keySet(),
-        round0Votes(), acceptedValues(), round0Proposers());
-    Proposal value;
-    if (r.kind() == RecoveryChoice.Kind.WAIT) {
-      marks.hit("recovery.ambiguous-wait");
-      return;
-    } else if (r.kind() == RecoveryChoice.Kind.FREE) {
-      value = union();
-      marks.hit(value == null ? "recovery.free-nothing" : "recovery.free-union");
-    } else {
-      value = inst.known.get(Hash.parse(r.value()));
-      marks.hit(r.kind() == RecoveryChoice.Kind.ACCEPTED ? "recovery.highest-accepted"
-          : "H3.finish-might-be-committed");
-    }
-    if (value == null) {
-      abandonCoordination("recovery.nothing-to-decide");
-      return;
-    }
-    Ballot b = inst.myBallot;
-    inst.chosen = value;
-    inst.acceptedBy.clear();
-    acceptLocally(b, value);
-    inst.acceptedBy.add(self);
-    for (String v : otherVoters()) {
-      send(new Message.Accept(self, v, inst.length, inst.head, b, value));
-    }
-    inst.retransmitAtMs = now + settings.retransmitMs();
-    if (Majority.reached(inst.acceptedBy.size(), voterCount())) {
-      decide(value, "recovery.decided-alone");
-    }
-  }
-
-  private void onAccept(Message.Accept m) {
-    Ballot b = m.ballot();
-    inst.seeBallot(b);
-    if (!validValue(m.value())) {
-      marks.hit("input.bad-accept");
-      return;
-    }
-    inst.learn(m.value());
-    if (!b.atLeast(inst.promised)) {
-      send(new Message.Accepted(self, m.from(), inst.length, inst.head, b, false, inst.promised));
-      return;
-    }
-    if (inst.myBallot != null && b.greaterThan(inst.myBallot)) {
-      abandonCoordination("recovery.yield-to-higher-ballot");
-    }
-    acceptLocally(b, m.value());
-    send(new Message.Accepted(self, m.from(), inst.length, inst.head, b, true, null));
-    armRecoveryIfNeeded();
-  }
-
-  private void acceptLocally(Ballot b, Proposal value) {
-    boolean same = b.equals(inst.acceptedBallot) && inst.acceptedValue != null
-        && inst.acceptedValue.id().equals(value.id());
-    // A coordinator's free choice is a new union value that nobody sent us: remember it, or a later
-    // ballot of ours finds it as the highest accepted value, cannot look it up, and abandons every
-    // round while no other node has a reason to recover (simulator seed 419: queued entries never
-    // committed).
-    inst.learn(value);
-    if (b.greaterThan(inst.promised)) {
-      inst.promised = b;
-    }
-    inst.acceptedBallot = b;
-    inst.acceptedValue = value;
-    if (!same) {
-      fx.persist.add(new DurableRecord.AcceptRecord(inst.length, inst.head, b, value));
-    }
-  }
-
-  private void onAccepted(Message.Accepted m) {
-    inst.seeBallot(m.promised());
-    if (inst.myBallot == null || !m.ballot().equals(inst.myBallot) || inst.chosen == null
-        || !isVoter(m.from())) {
-      return;
-    }
-    if (!m.ok()) {
-      abandonCoordination("recovery.nack");
-      return;
-    }
-    inst.acceptedBy.add(m.from());
-    if (Majority.reached(inst.acceptedBy.size(), voterCount())) {
-      decide(inst.chosen, "recovery.decided");
-    }
-  }
-
-  private void abandonCoordination(String why) {
-    marks.hit(why);
-    inst.myBallot = null;
-    inst.chosen = null;
-    inst.promises.clear();
-    inst.acceptedBy.clear();
-    inst.recoveryAtMs = Math.min(inst.recoveryAtMs, now + backoffMs());
-  }
-
-  /**
-   * The free choice (docs §5.3): every round-0 proposal known here, by proposer id, plus this node's
-   * own queued entries, so that a collision still commits everyone's entries in one instance.
-   */
-  private Proposal union() {
-    LinkedHashMap<Hash, Entry> entries = new LinkedHashMap<>();
-    TreeMap<String, List<Proposal>> byProposer = new TreeMap<>();
-    for (Map.Entry<Hash, String> e : inst.round0Proposer.entrySet()) {
-      Proposal p = inst.known.get(e.getKey());
-      if (p != null) {
-        byProposer.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(p);
-      }
-    }
-    for (List<Proposal> ps : byProposer.values()) {
-      ps.sort((a, b) -> a.id().compareTo(b.id()));
-      for (Proposal p : ps) {
-        for (Entry e : p.entries()) {
-          entries.putIfAbsent(e.txid(), e);
-        }
-      }
-    }
-    for (Entry e : queue.values()) {
-      if (entries.size() >= 2 * settings.batchEntriesMax()) {
-        break;
-      }
-      if (forwarding.proposable(e.txid(), true)) {
-        entries.putIfAbsent(e.txid(), e);
-      }
-    }
-    entries.keySet().removeIf(log::contains);
-    return entries.isEmpty() ? null : Proposal.of(self, new ArrayList<>(entries.values()));
-  }
-
-  private Map<String, String> round0Votes() {
-    Map<String, String> out = new TreeMap<>();
-    for (Message.Promise p : inst.promises.values()) {
-      if (p.round0Vote() != null) {
-        out.put(p.from(), p.round0Vote().id().hex());
-      }
-    }
-    return out;
-  }
-
-  private Map<String, RecoveryChoice.AcceptedAt> acceptedValues() {
-    Map<String, RecoveryChoice.AcceptedAt> out = new TreeMap<>();
-    for (Message.Promise p : inst.promises.values()) {
-      if (p.acceptedBallot() != null && p.acceptedValue() != null) {
-        out.put(p.from(), new RecoveryChoice.AcceptedAt(p.acceptedBallot().round(),
-            p.acceptedBallot().node(), p.acceptedValue().id().hex()));
-      }
-    }
-    return out;
-  }
-
-  private Map<String, String> round0Proposers() {
-    Map<String, String> out = new TreeMap<>();
-    for (Map.Entry<Hash, String> e : inst.round0Proposer.entrySet()) {
-      out.put(e.getKey().hex(), e.getValue());
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------- deciding and moving the head
-
-  /**
-   * {@code value} is decided on the current head: append it and persist it. The node that decided
-   * it (a round-0 proposer or a coordinator) tells every other member (seed 17a); a node that only
-   * learned the decision from a {@code Commit} does not repeat it.
-   */
-  private void decide(Proposal value, String how) {
-    marks.hit(how);
-    long length = inst.length;
-    Hash head = inst.head;
-    List<LogEntry> batch = new ArrayList<>(value.entries().size());
-    Hash prev = head;
-    long index = length;
-    for (Entry e : value.entries()) {
-      LogEntry le = LogEntry.chain(++index, prev, e);
-      batch.add(le);
-      prev = le.hash();
-    }
-    if (!how.equals(LEARNED_FROM_COMMIT)) {
-      // Before appendBatch: it may propose the next batch at once, and peers should see this
-      // commit before that proposal (one transport keeps per-peer order).
-      for (String p : members()) {
-        send(new Message.Commit(self, p, length, head, value.id()));
-      }
-    }
-    appendBatch(batch);
-  }
-
-  /** Appends a decided batch (from a decision or a catch-up) and moves to the next instance. */
-  void appendBatch(List<LogEntry> batch) {
-    long oldLength = log.length();
-    log.appendBatch(batch);
-    fx.persist.add(new DurableRecord.CommitRecord(batch));
-    fx.committed.addAll(batch);
-    for (LogEntry e : batch) {
-      if (queue.remove(e.txid()) != null) {
-        forwarding.committed(e.txid());
-      }
-      if (e.entry().origin().equals(self)) {
-        clock.observe(e.entry().ts());
-      }
-      applyMembership(e);
-    }
-    inst = new Instance(log.length(), log.head());
-    forwarding.onAppended(oldLength, log.length());
-    replayEarly();
-    reads.onAdvance();
-    maybePropose();
-  }
-
-  /** H7: a committed membership entry changes the voters of every later instance. */
-  private void applyMembership(LogEntry e) {
-    if (e.index() <= config.version()) {
-      // A joiner starts from the configuration it was given, made by an entry it has not fetched
-      // yet (or a snapshot carries one): entries up to that one are already in it. Applied again,
-      // each would be refused as stale and reported as a refused change, though the committed log
-      // applied it (simulator, membership swarm seed 4: SystemApplied(ok=false) for index 1).
-      return;
-    }
-    Membership.Result r = SystemEntries.applyTo(config, e);
-    if (r == null) {
-      return;
-    }
-    ClientEvent.SystemApplied applied =
-        new ClientEvent.SystemApplied(e.txid(), e.index(), r.ok(), r.refusal());
-    if (!r.ok()) {
-      fx.client.add(applied);
-      marks.hit("H7.membership-change-refused");
-      return;
-    }
-    marks.hit("H7.membership-changed");
-    boolean wasMember = config.get(self) != null;
-    boolean wasVoter = isVoter();
-    Membership before = config;
-    config = r.membership();
-    history.put(config.version(), config);
-    for (String gone : before.others(self)) {
-      if (config.get(gone) == null) {
-        // Its last report from us: the removed node learns that we hold its removal and can
-        // confirm it to its client (Confirmations); it hears nothing from us after this.
-        send(new Message.Status(self, gone, log.length(), log.head(), false));
-      }
-    }
-    confirmations.hold(applied, config);
-    if (wasMember && config.get(self) == null) {
-      marks.hit("H7.removed-self");
-    }
-    if (wasVoter && !isVoter() && !queue.isEmpty()) {
-      // Only voters propose: a node demoted or removed would keep its queued entries forever,
-      // neither committed nor refused (simulator, membership swarm seed 9: a removed node's two
-      // entries pending for good). Some may still commit inside a value another node decides, so
-      // their outcome is unknown here, as after a snapshot install.
-      marks.hit("H7.queue-dropped-not-voter");
-      fx.client.add(new ClientEvent.QueueDropped(new ArrayList<>(queue.keySet())));
-      queue.clear();
-    }
-  }
-
-  /**
-   * Pre-checks a membership change submitted on this node against the current configuration (as
-   * the state machine pre-checks client entries, seed 12a); true when it was refused. One change at
-   * a time per node: a second waits until the first is decided.
-   */
-  private boolean refuseMembership(Input.Submit s) {
-    Membership.Change c = SystemEntries.decodeMembership(s.payload());
-    String refusal = c == null ? "not a well-formed membership change" : config.refusal(c);
-    if (refusal == null) {
-      for (Entry q : queue.values()) {
-        if (SystemEntries.isSystem(q.payload())) {
-          refusal = "another membership change from this node is still pending";
-          break;
-        }
-      }
-    }
-    if (refusal != null) {
-      fx.client.add(new ClientEvent.Refused(s.ref(), "MEMBERSHIP_CONFLICT", refusal));
-      return true;
-    }
-    return false;
-  }
-
-  private void keepEarly(Message m) {
-    if (early.size() >= EARLY_MAX) {
-      early.pollFirst();
-    }
-    early.addLast(m);
-  }
-
-  private void replayEarly() {
-    List<Message> ready = new ArrayList<>();
-    for (Iterator<Message> it = early.iterator(); it.hasNext(); ) {
-      Message m = it.next();
-      if (m.length() < log.length()) {
-        it.remove();
-      } else if (m.length() == log.length()) {
-        it.remove();
-        ready.add(m);
-      }
-    }
-    long at = log.length();
-    for (Message m : ready) {
-      if (log.length() != at) {
-        break; // a replayed commit moved the head again; the rest is stale
-      }
-      if (m.head().equals(log.head())) {
-        marks.hit("16.early-message-replayed");
+    for (Message m : early.takeAt(log.length())) {
+      if (log.length() == inst.length && m.head().equals(log.head())) {
         dispatchInstance(m);
       }
     }
   }
 
-  // ---------------------------------------------------------------- timers
+  // ---------------------------------------------------------------- recovery timers
+
+  private void startRecovery(boolean early) {
+    Proposal alone = recovery.start(early);
+    if (alone != null) {
+      decide(alone, "recovery.decided", Decided.OWN_RECOVERY);
+    }
+  }
 
   private void armRecoveryIfNeeded() {
-    boolean needed = inst.voted() || (inst.promised != null && !queue.isEmpty());
+    boolean needed = inst.voted() || (inst.promised != null && hasWork())
+        || (inRestartWindow() && hasWork());
     if (needed && inst.recoveryAtMs == Long.MAX_VALUE && isVoter()) {
-      inst.recoveryAtMs = now + recoveryDelayMs();
+      inst.recoveryAtMs = now + recoveryDelayMs(stalledProposer());
     }
   }
 
-  private void retransmit() {
-    inst.retransmitAtMs = Long.MAX_VALUE;
-    if (inst.myBallot != null) {
-      retransmitRecovery();
-    } else if (inst.mine != null && inst.promised == null) {
-      for (String v : otherVoters()) {
-        if (!inst.grants.contains(v) && !inst.refusals.containsKey(v)) {
-          send(new Message.Propose(self, v, inst.length, inst.head, inst.mine));
-          inst.retransmitAtMs = now + settings.retransmitMs();
-        }
-      }
-    }
+  /** The adaptive recovery delay before rank and backoff (docs §5.3). */
+  long recoveryDelayBaseMs() {
+    return times.recoveryDelayMs(settings.recoveryFloorMs(), settings.headTimeoutMs());
   }
 
-  private void retransmitRecovery() {
-    Ballot b = inst.myBallot;
-    for (String v : otherVoters()) {
-      if (inst.chosen == null && !inst.promises.containsKey(v)) {
-        send(new Message.Prepare(self, v, inst.length, inst.head, b));
-      } else if (inst.chosen != null && !inst.acceptedBy.contains(v)) {
-        send(new Message.Accept(self, v, inst.length, inst.head, b, inst.chosen));
-      } else {
-        continue;
+  /**
+   * How long this node waits before recovering an instance whose proposer {@code suspect} (may be
+   * null) seems stalled: the adaptive base, one more half base per live voter ranked before this
+   * one (so normally exactly one coordinator runs), random jitter, doubled per recovery this node
+   * already started here (H4, no livelock).
+   */
+  long recoveryDelayMs(String suspect) {
+    long base = recoveryDelayBaseMs();
+    long delay = base + recoveryRank(suspect) * (base / 2) + jitter(base / 2);
+    return delay << backoffShift();
+  }
+
+  /** This node's place among the live voters other than {@code suspect}, lowest id first. */
+  private int recoveryRank(String suspect) {
+    int rank = 0;
+    for (String v : configs.current().voters()) {
+      if (v.equals(self)) {
+        return rank;
       }
-      inst.retransmitAtMs = now + settings.retransmitMs();
+      if (!v.equals(suspect) && live(v)) {
+        rank++;
+      }
     }
+    return rank;
   }
 
   long backoffMs() {
-    long h = settings.headTimeoutMs();
+    long h = recoveryDelayBaseMs();
     return (h / 2 + jitter(h / 2)) << backoffShift();
-  }
-
-  /** The head timeout with jitter, grown by {@link #backoffShift}. */
-  private long recoveryDelayMs() {
-    long h = settings.headTimeoutMs();
-    return (h + jitter(h / 2)) << backoffShift();
   }
 
   /**
@@ -1115,7 +969,7 @@ public final class Node {
     return bound <= 0 ? 0 : random.nextLong(bound);
   }
 
-  // ---------------------------------------------------------------- helpers
+  // ---------------------------------------------------------------- helpers for the parts
 
   /**
    * True when this node proposes, decides and coordinates on its instance (H7). Not while its
@@ -1128,29 +982,30 @@ public final class Node {
    * stays as it is: only the nodes that count must know who counts.
    */
   boolean isVoter() {
-    return config.isVoter(self) && config.version() <= log.length();
+    Membership c = configs.current();
+    return c.isVoter(self) && c.version() <= log.length();
   }
 
   boolean isVoter(String id) {
-    return config.isVoter(id);
+    return configs.current().isVoter(id);
   }
 
   int voterCount() {
-    return config.voters().size();
+    return configs.current().voters().size();
   }
 
   List<String> voterIds() {
-    return config.voters();
+    return configs.current().voters();
   }
 
   /** Everyone this node talks to: every member of the configuration but itself. */
   List<String> members() {
-    return config.others(self);
+    return configs.current().others(self);
   }
 
   List<String> otherVoters() {
     List<String> out = new ArrayList<>();
-    for (String v : config.voters()) {
+    for (String v : configs.current().voters()) {
       if (!v.equals(self)) {
         out.add(v);
       }
@@ -1158,16 +1013,25 @@ public final class Node {
     return out;
   }
 
-  void send(Message m) {
-    fx.send.add(m);
+  /** True within the restart window (R5): no round-0 votes or proposals, promises say "restarted". */
+  boolean inRestartWindow() {
+    return restartWindowLeft > 0;
+  }
+
+  /**
+   * What "voted" means in a position report (§9): an undecided vote or accepted value at the head,
+   * or decided batches not released yet (as if the vote were still held).
+   */
+  boolean votedBeyondReleased() {
+    return inst.voted() || log.length() > pub.releasedLength();
   }
 
   /** Input validation for a value from a peer: ids match content, and nothing in it is committed. */
-  private boolean validValue(Proposal p) {
+  boolean validValue(Proposal p) {
     if (!p.verify()) {
       return false;
     }
-    java.util.HashSet<Hash> seen = new java.util.HashSet<>();
+    HashSet<Hash> seen = new HashSet<>();
     for (Entry e : p.entries()) {
       if (!seen.add(e.txid()) || log.contains(e.txid())) {
         return false;
@@ -1183,30 +1047,6 @@ public final class Node {
       }
     }
     return null;
-  }
-
-  /** The configuration after every membership entry of {@code log}, starting from {@code m}. */
-  private static Membership replayMembership(Membership m, CommittedLog log) {
-    for (long i = log.firstIndex(); i <= log.length(); i++) {
-      Membership.Result r = SystemEntries.applyTo(m, log.get(i));
-      if (r != null) {
-        m = r.membership();
-      }
-    }
-    return m;
-  }
-
-  /**
-   * A new entry of this node's, its timestamp made durable in this step when it is above any
-   * before (DurableRecord.ClockRecord): the entry leaves the node only in this or a later step.
-   */
-  private Entry stamp(long wallMs, byte[] payload, String idempotencyKey) {
-    Entry e = clock.next(wallMs, payload, idempotencyKey, log::contains);
-    if (e.ts() > durableClockTs) {
-      durableClockTs = e.ts();
-      fx.persist.add(new DurableRecord.ClockRecord(e.ts()));
-    }
-    return e;
   }
 
   private long highestOwnTs() {
@@ -1237,5 +1077,11 @@ public final class Node {
     Check.state(inst.mine == null || inst.mine == inst.vote, "own proposal is not our vote");
     Check.state(inst.myBallot == null || inst.myBallot.equals(inst.promised)
         || inst.chosen == null, "coordinating below our promise");
+    Check.state(pub.releasedLength() <= log.length(), "released %d beyond the log %d",
+        pub.releasedLength(), log.length());
+    // Every timer that fired was re-armed or cleared: a deadline in the past would make the shell
+    // tick this node in a loop.
+    Check.state(nextDeadlineMs() > now, "next deadline %d is not after now %d", nextDeadlineMs(), now);
   }
+
 }

@@ -16,7 +16,9 @@ import raftsimple.core.quorum.Majority;
  * either committed past it or still votes on its instance, so the local log reaching {@code target}
  * contains it. Reads that arrive while a round is out wait for the next one: answers to a round may
  * predate them. Round ids start at a random value so that answers to a previous incarnation's
- * rounds are never mistaken for fresh ones.
+ * rounds are never mistaken for fresh ones. Positions here are released ones (§6): a read never
+ * shows a decision that may not be revealed yet, and a voter whose log runs ahead of what it may
+ * reveal answers "voted", as if it still held its vote.
  */
 final class ReadRounds {
   /** Reads whose round found {@code target}, answered by a majority of {@code config}'s voters. */
@@ -42,7 +44,7 @@ final class ReadRounds {
 
   void onBarrier(long ref) {
     if (node.isVoter() && node.voterCount() == 1) {
-      node.fx.client.add(new ClientEvent.ReadReady(ref, node.log.length()));
+      node.pub.client(0, new ClientEvent.ReadReady(ref, node.pub.releasedLength()));
       return;
     }
     next.add(ref);
@@ -57,13 +59,14 @@ final class ReadRounds {
     next = new ArrayList<>();
     answers.clear();
     roundConfig = node.membership();
-    roundLength = node.log.length();
+    roundLength = node.pub.releasedLength();
     if (node.isVoter()) {
-      answers.put(node.self, node.log.length() + (node.inst.voted() ? 1 : 0));
+      answers.put(node.self, node.pub.releasedLength() + (node.votedBeyondReleased() ? 1 : 0));
     }
     for (String v : roundConfig.voters()) {
       if (!v.equals(node.self)) {
-        node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
+        node.pub.send(0, new Message.ReadQuery(node.self, v, node.pub.releasedLength(),
+              node.pub.releasedHead(), round));
       }
     }
     roundDeadlineMs = node.now + node.settings.readTimeoutMs();
@@ -101,11 +104,12 @@ final class ReadRounds {
     boolean again = false;
     for (int i = parked.size() - 1; i >= 0; i--) {
       Parked p = parked.get(i);
-      if (node.log.length() >= p.target && !countedTheRightVoters(p)) {
+      long released = node.pub.releasedLength();
+      if (released >= p.target && !countedTheRightVoters(p)) {
         parked.remove(i);
         next.addAll(p.refs);
         again = true;
-      } else if (node.log.length() >= p.target) {
+      } else if (released >= p.target) {
         parked.remove(i);
         for (long ref : p.refs) {
           // Report the whole local length, not the target: a voter still voting on instance L
@@ -113,7 +117,7 @@ final class ReadRounds {
           // entry can be any of them. The log only ever grows by whole batches, so its length
           // here covers the batch; a shell serving "once the log reaches target" could stop at
           // L + 1 mid-batch (simulator seed 3, linearizable-read).
-          node.fx.client.add(new ClientEvent.ReadReady(ref, node.log.length()));
+          node.pub.client(0, new ClientEvent.ReadReady(ref, node.pub.releasedLength()));
         }
       }
     }
@@ -142,6 +146,18 @@ final class ReadRounds {
     return same;
   }
 
+  /** When {@link #onTick} has something to do next (Long.MAX_VALUE: nothing). */
+  long deadlineMs() {
+    long at = Long.MAX_VALUE;
+    if (!inRound.isEmpty()) {
+      at = Math.min(roundDeadlineMs, resendAtMs);
+    }
+    for (Parked p : parked) {
+      at = Math.min(at, p.deadlineMs);
+    }
+    return at;
+  }
+
   void onTick() {
     if (!inRound.isEmpty() && node.now >= roundDeadlineMs) {
       fail(inRound, "no majority of voters answered the read barrier in time");
@@ -153,7 +169,8 @@ final class ReadRounds {
       resendAtMs = node.now + node.settings.retransmitMs();
       for (String v : roundConfig.voters()) {
         if (!v.equals(node.self) && !answers.containsKey(v)) {
-          node.send(new Message.ReadQuery(node.self, v, node.log.length(), node.log.head(), round));
+          node.pub.send(0, new Message.ReadQuery(node.self, v, node.pub.releasedLength(),
+              node.pub.releasedHead(), round));
         }
       }
     }
@@ -166,7 +183,7 @@ final class ReadRounds {
 
   private void fail(List<Long> refs, String why) {
     for (long ref : refs) {
-      node.fx.client.add(new ClientEvent.ReadFailed(ref, why));
+      node.pub.client(0, new ClientEvent.ReadFailed(ref, why));
     }
   }
 }

@@ -19,7 +19,16 @@ import raftsimple.storage.SnapshotStore;
 final class Bootstrap {
   private Bootstrap() {}
 
-  record Opened(RecordStore store, DurableState state, SnapshotFile snapshot) {}
+  /**
+   * {@code created}: this process wrote the data dir's first record (its configuration), so the
+   * node never ran before and has no restart window (docs/PROTOCOL.md §5.5, rule R5).
+   */
+  record Opened(RecordStore store, DurableState state, SnapshotFile snapshot,
+      boolean created) {
+    Opened asCreated() {
+      return new Opened(store, state, snapshot, true);
+    }
+  }
 
   static Opened open(NodeConfig config, Supplier<RecordStore> factory, SnapshotStore snapshots) {
     SnapshotFile snap = snapshots.latest().orElse(null); // verified; its state stays on disk
@@ -33,7 +42,7 @@ final class Bootstrap {
       throw new ReplayFailedException("node " + config.nodeId() + ": the write-ahead log in "
           + config.dataDir() + " does not replay to a consistent state: " + e.getMessage(), e);
     }
-    return new Opened(store, state, snap);
+    return new Opened(store, state, snap, false);
   }
 
   /** A founding member's configuration: itself and its {@code peers}, all voters, version 0. */

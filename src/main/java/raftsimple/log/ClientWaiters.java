@@ -127,6 +127,13 @@ final class ClientWaiters {
     }
   }
 
+  /** The earliest deadline of a waiting client (Long.MAX_VALUE: none waits). */
+  long nextDeadlineMs() {
+    // In arrival order, so in deadline order (one timeout for all); one answered early only makes
+    // the timer fire once for nothing.
+    return byDeadline.isEmpty() ? Long.MAX_VALUE : byDeadline.peekFirst().deadlineMs;
+  }
+
   /** Answers 503 to every waiting client (the node is stopping). */
   void failAll(String reason) {
     for (Waiter w : byDeadline) {

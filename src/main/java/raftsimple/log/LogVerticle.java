@@ -35,15 +35,16 @@ import raftsimple.storage.SnapshotStore;
 /**
  * The log / hash-chain verticle: owns the protocol core ({@link Node}) and drives it from the event
  * bus and a timer, confined to one event loop. Inputs: client submits, membership changes and read
- * barriers from the ingress, peer messages from the transport, and a periodic tick with the
- * monotonic clock (the head timeout is one of the core's deadlines, checked on every
- * tick). Outputs go through {@link WriteGate}: records to the write-ahead log on a single storage
- * worker, then messages to the transport, committed entries to the state machine, answers to
- * clients. {@link Snapshots} takes, serves and installs snapshots; {@link Joiner} joins a cluster.
+ * barriers from the ingress, peer messages and peer up/down reports from the transport, storage
+ * reports from {@link WriteGate}, and a tick at the core's next deadline
+ * ({@link Node#nextDeadlineMs}: the head timeout, retransmits, heartbeats — no fixed-rate timer,
+ * so an idle node wakes only for its heartbeats). Outputs go through {@link WriteGate}: records to
+ * the write-ahead log on a single storage worker, messages to the transport (at once or behind
+ * their records), committed entries to the state machine, answers to clients.
+ * {@link Snapshots} takes, serves and installs snapshots; {@link Joiner} joins a cluster.
  */
 public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private static final System.Logger LOG = System.getLogger(LogVerticle.class.getName());
-  static final long TICK_MS = 10;
   private static final DeliveryOptions LOCAL = Addresses.LOCAL;
 
   private final NodeConfig config;
@@ -67,6 +68,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   private long nextRef;
   private long visibleLength;
   private long timerId = -1;
+  /** When the armed timer fires (Long.MAX_VALUE: none armed). */
+  private long timerAtMs = Long.MAX_VALUE;
+  private boolean stopped;
   private Counter committedCounter;
   private DistributionSummary batchEntries;
 
@@ -93,8 +97,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         .compose(this::withMembership)
         .compose(boot -> {
           store = boot.store();
-          node = new Node(settings(), boot.state(), new SecureRandom().nextLong());
-          gate = new WriteGate(store, worker, this::release, registry);
+          node = new Node(settings(), boot.state(), new SecureRandom().nextLong(), boot.created());
+          gate = new WriteGate(store, worker, context, this::release, this::sendAll,
+              records -> step(new Input.Persisted(records)), registry);
           applier = new Applier(vertx.eventBus(), this::onOutcome);
           snapshots = new Snapshots(vertx, config, snapshotStore, this, registry, peerClientOptions);
           parkedLogs = new ParkedLogQueries(queries, duplicates, config.limits().requestTimeoutMs() / 2);
@@ -109,7 +114,6 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         .onSuccess(v -> {
           registerConsumers();
           publishMembers();
-          timerId = vertx.setPeriodic(TICK_MS, id -> step(new Input.Tick(nowMs())));
           step(new Input.Tick(nowMs()));
           LOG.log(System.Logger.Level.INFO, "node {0}: log at length {1}, head {2}, members {3}",
               config.nodeId(), node.length(), node.head().hex(), node.membership());
@@ -130,7 +134,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     return m.compose(membership -> worker.executeBlocking(() -> {
       boot.store().appendAndSync(List.of(new DurableRecord.ConfigRecord(membership)));
       boot.state().apply(new DurableRecord.ConfigRecord(membership));
-      return boot;
+      return boot.asCreated();
     }, true)).recover(e -> {
       boot.store().close();
       return Future.failedFuture(e);
@@ -172,6 +176,11 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     bus.<BusApi.SnapshotNow>localConsumer(Addresses.LOG_SNAPSHOT, m -> snapshots.onSnapshotNow(m));
     bus.<BusApi.SnapshotFileQuery>localConsumer(Addresses.LOG_SNAPSHOT_FILE, snapshots::onFileQuery);
     bus.<raftsimple.core.msg.Message>localConsumer(Addresses.PEER_IN, m -> onPeer(m.body()));
+    // The transport's view of its links becomes an input: failure is a hint the core acts on at
+    // once (docs/PROTOCOL.md §15), never a fact it relies on.
+    bus.<BusApi.PeerReachability>localConsumer(Addresses.PEER_REACHABILITY, m -> step(
+        m.body().reachable() ? new Input.PeerUp(m.body().peerId())
+            : new Input.PeerDown(m.body().peerId(), "transport")));
   }
 
   private void onPeer(raftsimple.core.msg.Message m) {
@@ -190,18 +199,22 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   /** Runs one input through the core; a failed invariant stops the node: it is a bug, never to limp on. */
   @Override
   public void step(Input in) {
+    if (stopped) {
+      return;
+    }
+    long now = nowMs();
     Effects fx;
     try {
-      fx = node.step(in);
+      fx = node.step(now, in);
     } catch (RuntimeException e) {
       Fatal.stop(Fatal.INTERNAL, "protocol core failed on " + in.getClass().getSimpleName(), e);
       return;
     }
-    if (in instanceof Input.Tick t) {
+    if (in instanceof Input.Tick) {
       exportMarks();
-      clients.expire(t.nowMs(), "no quorum committed the entry within "
+      clients.expire(now, "no quorum committed the entry within "
           + config.limits().requestTimeoutMs() + " ms; it may still commit later");
-      parkedLogs.expire(t.nowMs(), applier.appliedIndex());
+      parkedLogs.expire(now, applier.appliedIndex());
     }
     if (fx.snapshotFetch != null) {
       snapshots.fetch(fx.snapshotFetch);
@@ -210,6 +223,30 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     if (!fx.isEmpty()) {
       gate.submit(fx);
     }
+    armTimer(now);
+  }
+
+  /**
+   * Arms a one-shot timer for the core's next deadline (or the next client's request timeout, or
+   * the next parked {@code /log} query's),
+   * unless one fires sooner already. Each tick re-arms it, so a deadline that moved later costs
+   * one early wake-up at most.
+   */
+  private void armTimer(long now) {
+    long at = Math.min(Math.min(node.nextDeadlineMs(), clients.nextDeadlineMs()),
+        parkedLogs == null ? Long.MAX_VALUE : parkedLogs.nextDeadlineMs());
+    if (at >= timerAtMs) {
+      return;
+    }
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    timerAtMs = at;
+    timerId = vertx.setTimer(Math.max(1, at - now), id -> {
+      timerId = -1;
+      timerAtMs = Long.MAX_VALUE;
+      step(new Input.Tick(nowMs()));
+    });
   }
 
   /**
@@ -280,7 +317,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
         if (q.from() < node.log().firstIndex() && node.log().baseLength() > 0) {
           m.fail(410, queries.compacted(node).toString());
         } else {
-          parkedLogs.answer(m, node, visibleLength, applier.appliedIndex(), q.from(), q.limit(), nowMs());
+          long now = nowMs();
+          parkedLogs.answer(m, node, visibleLength, applier.appliedIndex(), q.from(), q.limit(), now);
+          armTimer(now); // a parked query's deadline may be the next one
         }
       }
       case CLUSTER -> m.reply(queries.cluster(node, visibleLength, nowMs()));
@@ -294,12 +333,9 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     }
   }
 
-  /** Effects whose records are durable: send, apply, answer. */
+  /** What an effect releases at once: messages to send now, entries to apply, client events. */
   private void release(Effects fx) {
-    EventBus bus = vertx.eventBus();
-    for (raftsimple.core.msg.Message m : fx.send) {
-      bus.send(Addresses.PEER_OUT, m, LOCAL);
-    }
+    sendAll(fx.sendNow);
     if (!fx.committed.isEmpty()) {
       visibleLength = fx.committed.get(fx.committed.size() - 1).index();
       committedCounter.increment(fx.committed.size());
@@ -308,6 +344,13 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     }
     for (ClientEvent e : fx.client) {
       onClientEvent(e);
+    }
+  }
+
+  private void sendAll(List<raftsimple.core.msg.Message> messages) {
+    EventBus bus = vertx.eventBus();
+    for (raftsimple.core.msg.Message m : messages) {
+      bus.send(Addresses.PEER_OUT, m, LOCAL);
     }
   }
 
@@ -457,6 +500,7 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
   public Future<?> stop() {
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
+      timerId = -1;
     }
     if (snapshots != null) {
       snapshots.close();
@@ -465,6 +509,12 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       return closeStore();
     }
     return gate.drain().compose(v -> {
+      // Nothing steps the core any more: its records could no longer be written.
+      stopped = true;
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+        timerId = -1;
+      }
       clients.failAll("the node is shutting down; the entry may still commit");
       for (Message<Object> m : reads.values()) {
         m.fail(503, "the node is shutting down");

@@ -56,7 +56,12 @@ final class ParkedLogQueries {
   }
 
   /** 503 for the pages that waited too long. */
-  void expire(long nowMs, long appliedIndex) {
+  /** The earliest deadline of a parked query (Long.MAX_VALUE: none is parked). */
+  long nextDeadlineMs() {
+    return parked.isEmpty() ? Long.MAX_VALUE : parked.peekFirst().deadlineMs();
+  }
+
+    void expire(long nowMs, long appliedIndex) {
     while (!parked.isEmpty() && parked.peekFirst().deadlineMs() <= nowMs) {
       Parked p = parked.pollFirst();
       p.message().fail(503, "the state machine has not applied entries up to " + p.end()

@@ -3,6 +3,7 @@ package raftsimple.log;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
@@ -11,38 +12,57 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.Effects;
+import raftsimple.core.msg.Message;
 
 /**
- * Carries out the core's effects in the durability order of docs/PROTOCOL.md §6 ("a message leaves
- * only after every write issued before it is durable"), with group commit: at most one write is in
- * flight on the single storage worker; records produced meanwhile wait and go together in the next
- * write, sharing one fsync. Everything else an {@link Effects} carries is held until every record
- * issued up to and including its own step is durable, then released in step order.
+ * Carries out the core's effects in the order docs/PROTOCOL.md §6 asks for, with zero-linger group
+ * commit. Records are written on the single storage worker, at most one write in flight; every
+ * record issued during one event-loop turn, and while a write is in flight, goes in the next write
+ * and shares its fsync. What an {@link Effects} says may leave now leaves now; its
+ * {@code sendAfterPersist} messages wait until every record issued up to and including their step
+ * is durable. When a write completes the core is told first ({@code Persisted}, which may release
+ * what it held), then the waiting messages leave in step order.
  *
  * <p>Confined to the log verticle's event loop; only {@link RecordStore#appendAndSync} runs on the
  * worker.
  */
 final class WriteGate {
-  private record Held(long seq, Effects effects) {}
+  /** Messages that leave once record {@code barrier} is durable. */
+  private record Held(long barrier, List<Message> messages) {}
 
   private final RecordStore store;
   private final WorkerExecutor worker;
-  private final Consumer<Effects> release;
+  private final Context context;
+  private final Consumer<Effects> releaseNow;
+  private final Consumer<List<Message>> sendLater;
+  private final LongConsumer persisted;
   private final Timer fsyncTimer;
   private final DistributionSummary writeRecords;
   private List<DurableRecord> pending = new ArrayList<>();
   private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** Records issued by the core so far, and how many of them are durable (the core's numbering). */
   private long issued;
   private long durable;
   private boolean writing;
+  private boolean flushScheduled;
   private Promise<Void> drained;
 
-  WriteGate(RecordStore store, WorkerExecutor worker, Consumer<Effects> release, MeterRegistry registry) {
+  /**
+   * @param releaseNow carries out an effect's sends, entries to apply and client events now
+   * @param sendLater sends messages whose records became durable
+   * @param persisted tells the core how many records are durable ({@code Input.Persisted})
+   */
+  WriteGate(RecordStore store, WorkerExecutor worker, Context context, Consumer<Effects> releaseNow,
+      Consumer<List<Message>> sendLater, LongConsumer persisted, MeterRegistry registry) {
     this.store = store;
     this.worker = worker;
-    this.release = release;
+    this.context = context;
+    this.releaseNow = releaseNow;
+    this.sendLater = sendLater;
+    this.persisted = persisted;
     this.fsyncTimer = Timer.builder("raftsimple_wal_fsync")
         .description("Time to fsync one group-committed write to the write-ahead log")
         .serviceLevelObjectives(raftsimple.metrics.Buckets.FSYNC).register(registry);
@@ -54,22 +74,33 @@ final class WriteGate {
   void submit(Effects fx) {
     if (!fx.persist.isEmpty()) {
       pending.addAll(fx.persist);
-      issued++;
+      issued += fx.persist.size();
+      scheduleFlush();
     }
-    boolean rest = !fx.send.isEmpty() || !fx.committed.isEmpty() || !fx.client.isEmpty();
-    if (rest) {
+    releaseNow.accept(fx);
+    if (!fx.sendAfterPersist.isEmpty()) {
       if (issued <= durable) {
-        release.accept(fx);
+        sendLater.accept(fx.sendAfterPersist);
       } else {
-        held.addLast(new Held(issued, fx));
+        held.addLast(new Held(issued, fx.sendAfterPersist));
       }
     }
-    flush();
+  }
+
+  /** Zero linger: the write starts at the end of this event-loop turn, with everything issued in it. */
+  private void scheduleFlush() {
+    if (!flushScheduled && !writing) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
+    }
   }
 
   private void flush() {
     if (writing || pending.isEmpty()) {
-      if (!writing && drained != null) {
+      if (!writing && drained != null && pending.isEmpty()) {
         drained.tryComplete();
       }
       return;
@@ -88,14 +119,15 @@ final class WriteGate {
           fsyncTimer.record(ar.result(), TimeUnit.NANOSECONDS);
           writeRecords.record(batch.size());
           durable = upTo;
-          while (!held.isEmpty() && held.peekFirst().seq <= durable) {
-            release.accept(held.pollFirst().effects);
+          persisted.accept(durable);
+          while (!held.isEmpty() && held.peekFirst().barrier <= durable) {
+            sendLater.accept(held.pollFirst().messages);
           }
           flush();
         });
   }
 
-  /** Completes once every record submitted so far is durable and its effects released. */
+  /** Completes once every record submitted so far is durable and its messages released. */
   Future<Void> drain() {
     drained = Promise.promise();
     flush();

@@ -39,6 +39,7 @@ final class MessageJson {
       o.put("granted", v.granted());
       putHash(o, "votedFor", v.votedFor());
       o.put("votedForProposer", v.votedForProposer());
+      o.put("abstained", v.abstained());
     } else if (m instanceof Message.Commit c) {
       o.put("valueId", c.valueId().hex());
     } else if (m instanceof Message.Prepare p) {
@@ -90,7 +91,7 @@ final class MessageJson {
     putProposal(o, "round0Vote", p.round0Vote());
     putBallot(o, "acceptedBallot", p.acceptedBallot());
     putProposal(o, "acceptedValue", p.acceptedValue());
-    putProposal(o, "decided", p.decided());
+    o.put("restarted", p.restarted());
   }
 
   private static void writeFetchReply(Message.FetchReply r, ObjectNode o) {
@@ -137,7 +138,7 @@ final class MessageJson {
         return new Message.Propose(from, to, length, head, required(proposalOrNull(o, "proposal"), "proposal"));
       case "Vote":
         return new Message.Vote(from, to, length, head, hash(o, "proposalId"), bool(o, "granted"),
-            hashOrNull(o, "votedFor"), textOrNull(o, "votedForProposer"));
+            hashOrNull(o, "votedFor"), textOrNull(o, "votedForProposer"), bool(o, "abstained"));
       case "Commit":
         return new Message.Commit(from, to, length, head, hash(o, "valueId"));
       case "Prepare":
@@ -146,7 +147,7 @@ final class MessageJson {
         return new Message.Promise(from, to, length, head, required(ballotOrNull(o, "ballot"), "ballot"),
             bool(o, "ok"), ballotOrNull(o, "promised"), proposalOrNull(o, "round0Vote"),
             ballotOrNull(o, "acceptedBallot"), proposalOrNull(o, "acceptedValue"),
-            proposalOrNull(o, "decided"));
+            bool(o, "restarted"));
       case "Accept":
         return new Message.Accept(from, to, length, head, required(ballotOrNull(o, "ballot"), "ballot"),
             required(proposalOrNull(o, "value"), "value"));

@@ -24,7 +24,13 @@ import raftsimple.core.msg.Proposal;
  * {@link WireFormatException} naming the first problem; it never trusts a peer's bytes.
  */
 public final class WireCodec {
-  public static final int VERSION = 1;
+  /**
+   * 2: votes carry {@code abstained}, promises {@code restarted} instead of {@code decided} (the
+   * fast path's rules R5/R6, docs/PROTOCOL.md §5.5). A node of version 1 follows the older rules,
+   * whose recovery ignores the restarted flag, so the versions must not mix: a message of another
+   * version is refused (upgrade by stopping the whole cluster, docs/OPERATIONS.md).
+   */
+  public static final int VERSION = 2;
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 

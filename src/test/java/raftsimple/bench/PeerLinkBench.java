@@ -459,7 +459,7 @@ public final class PeerLinkBench {
 
   static Message message(String workload, String from, String to, long i) {
     if (workload.equals("vote")) {
-      return new Message.Vote(from, to, i, Hash.ZERO, Hash.ZERO, true, null, null);
+      return new Message.Vote(from, to, i, Hash.ZERO, Hash.ZERO, true, null, null, false);
     }
     byte[] payload = ("{\"op\":\"put\",\"key\":\"key-" + (i % 10_000) + "\",\"value\":\""
         + "x".repeat(64) + "\"}").getBytes(StandardCharsets.UTF_8);

@@ -43,7 +43,7 @@ class DurabilityOrderTest {
   void promiseReportsInMemoryVote_coordinatorFinishesTheProposal() {
     TestCluster c = untilPromise();
     Message grant = c.take(from("n2").and(kind(Message.Vote.class)));
-    c.tickOnly("n3", 1_600);
+    c.tickOnlyUntil("n3", from("n3").and(kind(Message.Prepare.class)), 3_000);
     c.deliver(from("n3").and(to("n2")).and(kind(Message.Prepare.class)));
     Message.Promise p = (Message.Promise) c.take(from("n2").and(kind(Message.Promise.class)));
     finish(c, grant, p);
@@ -56,11 +56,11 @@ class DurabilityOrderTest {
   void plantedFlaw_promiseReportingOnlyDurableState_decidesTwoValuesOnOneHead() {
     TestCluster c = untilPromise();
     Message grant = c.take(from("n2").and(kind(Message.Vote.class)));
-    c.tickOnly("n3", 1_600);
+    c.tickOnlyUntil("n3", from("n3").and(kind(Message.Prepare.class)), 3_000);
     c.deliver(from("n3").and(to("n2")).and(kind(Message.Prepare.class)));
     Message.Promise p = (Message.Promise) c.take(from("n2").and(kind(Message.Promise.class)));
     Message.Promise durableOnly = new Message.Promise(p.from(), p.to(), p.length(), p.head(),
-        p.ballot(), true, null, null, null, null, null);
+        p.ballot(), true, null, null, null, null, false);
     finish(c, grant, durableOnly);
     assertEquals(1, c.node("n1").length());
     assertEquals(1, c.node("n3").length());

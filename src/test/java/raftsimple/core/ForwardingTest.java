@@ -33,9 +33,9 @@ class ForwardingTest {
   void carrierProposesForwardedEntriesInItsNextProposal() {
     Node n3 = node("n3");
     Entry e = entryOf("n2");
-    n3.step(new Input.Receive(new Message.Forward("n2", "n3", 0, Hash.ZERO, List.of(e))));
-    Effects fx = n3.step(new Input.Tick(20));
-    Message.Propose p = (Message.Propose) fx.send.stream().filter(m -> m instanceof Message.Propose)
+    // Being forwarded to is the origin's view that n3 proposes here: it does, at once.
+    Effects fx = n3.step(new Input.Receive(new Message.Forward("n2", "n3", 0, Hash.ZERO, List.of(e))));
+    Message.Propose p = (Message.Propose) fx.allSends().stream().filter(m -> m instanceof Message.Propose)
         .findFirst().orElseThrow();
     assertEquals(List.of(e), p.proposal().entries());
     assertEquals("n3", p.proposal().proposer());
@@ -55,7 +55,7 @@ class ForwardingTest {
     n3.step(new Input.Receive(new Message.Forward("n2", "n3", 0, Hash.ZERO, List.of(e))));
     n3.step(new Input.Tick(20)); // n3 proposes byCarrier, voting for it
     Effects fx = n3.step(new Input.Receive(new Message.Propose("n2", "n3", 0, Hash.ZERO, byOrigin)));
-    Message.Vote v = (Message.Vote) fx.send.stream().filter(m -> m instanceof Message.Vote)
+    Message.Vote v = (Message.Vote) fx.allSends().stream().filter(m -> m instanceof Message.Vote)
         .findFirst().orElseThrow();
     assertFalse(v.granted());
     assertEquals(byCarrier.id(), v.votedFor());
@@ -67,10 +67,12 @@ class ForwardingTest {
     Node n3 = node("n3");
     Entry e = entryOf("n2");
     Hash elsewhere = Hash.parse("11".repeat(32));
-    n3.step(new Input.Receive(new Message.Forward("n2", "n3", 0, elsewhere, List.of(e))));
-    n3.step(new Input.Receive(new Message.Forward("n2", "n3", 5, Hash.ZERO, List.of(e))));
+    Effects a = n3.step(new Input.Receive(new Message.Forward("n2", "n3", 0, elsewhere, List.of(e))));
+    Effects b = n3.step(new Input.Receive(new Message.Forward("n2", "n3", 5, Hash.ZERO, List.of(e))));
     Effects fx = n3.step(new Input.Tick(20));
-    assertTrue(fx.send.stream().noneMatch(m -> m instanceof Message.Propose));
+    for (Effects x : List.of(a, b, fx)) {
+      assertTrue(x.allSends().stream().noneMatch(m -> m instanceof Message.Propose));
+    }
     assertEquals(2, n3.marks().count("H5.forward-refused"));
   }
 }

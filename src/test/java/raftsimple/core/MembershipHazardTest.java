@@ -127,7 +127,7 @@ class MembershipHazardTest {
     List<Message> fromLearner = new ArrayList<>();
     c.listener = (id, stepAndEffects) -> {
       if (id.equals("n4")) {
-        fromLearner.addAll(((Effects) stepAndEffects[1]).send);
+        fromLearner.addAll(((Effects) stepAndEffects[1]).allSends());
       }
     };
     c.crash("n2");
@@ -137,7 +137,7 @@ class MembershipHazardTest {
         "a proposal goes to voters only");
     Message.Propose p = (Message.Propose) c.take(to("n2").and(kind(Message.Propose.class)));
     // Even a grant from the learner (forged here) does not count toward the majority.
-    c.receive(new Message.Vote("n4", "n1", 0, Hash.ZERO, p.proposal().id(), true, null, null));
+    c.receive(new Message.Vote("n4", "n1", 0, Hash.ZERO, p.proposal().id(), true, null, null, false));
     c.tick(3_000);
     assertEquals(0, c.node("n1").length(), "n1 and a learner are not a majority of 3 voters");
     assertTrue(fromLearner.stream().noneMatch(m -> m instanceof Message.Vote
@@ -275,7 +275,7 @@ class MembershipHazardTest {
     List<Message> fromN3 = new ArrayList<>();
     c.listener = (id, stepAndEffects) -> {
       if (id.equals("n3")) {
-        fromN3.addAll(((Effects) stepAndEffects[1]).send);
+        fromN3.addAll(((Effects) stepAndEffects[1]).allSends());
       }
     };
     c.submit("n1", A);

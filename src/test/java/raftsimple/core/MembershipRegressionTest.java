@@ -110,7 +110,7 @@ class MembershipRegressionTest {
     List<Message> fromN4 = new ArrayList<>();
     c.listener = (id, stepAndEffects) -> {
       if (id.equals("n4")) {
-        fromN4.addAll(((Effects) stepAndEffects[1]).send);
+        fromN4.addAll(((Effects) stepAndEffects[1]).allSends());
       }
     };
     c.join("n4", c.node("n2").membership()); // version 2, n4 a voter, log empty

@@ -196,13 +196,17 @@ class ScenarioTest {
         return;
       }
       String kind = in instanceof Input.Receive ? "recv" : in instanceof Input.Tick ? "tick"
-          : in instanceof Input.Submit ? "submit" : "read";
+          : in instanceof Input.Submit ? "submit" : in instanceof Input.Persisted ? "durable"
+          : "read";
       out.add(id + " " + kind + " " + (in instanceof Input.Tick ? "" : TraceFormat.input(in)).trim());
       for (DurableRecord r : fx.persist) {
         out.add("  write " + record(r));
       }
-      for (Message m : fx.send) {
+      for (Message m : fx.sendNow) {
         out.add("  send " + TraceFormat.message(m));
+      }
+      for (Message m : fx.sendAfterPersist) {
+        out.add("  send after write " + TraceFormat.message(m));
       }
       if (!fx.committed.isEmpty()) {
         LogEntry first = fx.committed.get(0);

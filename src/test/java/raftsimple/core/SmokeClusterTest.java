@@ -27,23 +27,33 @@ class SmokeClusterTest {
     for (String id : ids) {
       Node node = new Node(NodeSettings.of(id, ids, 1500), new DurableState(), id.hashCode());
       nodes.put(id, node);
-      run(node.step(new Input.Tick(now)));
+      run(node, node.step(new Input.Tick(now)));
     }
   }
 
-  private void run(Effects fx) {
-    wire.addAll(fx.send);
+  /** Carries out effects with an instant fsync: durable at once, then the waiting messages. */
+  private void run(Node node, Effects fx) {
+    wire.addAll(fx.sendNow);
+    if (!fx.persist.isEmpty()) {
+      long n = issued.merge(node.nodeId(), (long) fx.persist.size(), Long::sum);
+      run(node, node.step(new Input.Persisted(n)));
+    }
+    wire.addAll(fx.sendAfterPersist);
   }
 
+  private final Map<String, Long> issued = new TreeMap<>();
+
   private void submit(String id, String payload) {
-    run(nodes.get(id).step(new Input.Submit(1, 1000, payload.getBytes(StandardCharsets.UTF_8), null)));
+    Node n = nodes.get(id);
+    run(n, n.step(new Input.Submit(1, 1000, payload.getBytes(StandardCharsets.UTF_8), null)));
   }
 
   private void deliverAll() {
     int steps = 0;
     while (!wire.isEmpty() && steps++ < 100_000) {
       Message m = wire.pollFirst();
-      run(nodes.get(m.to()).step(new Input.Receive(m)));
+      Node to = nodes.get(m.to());
+      run(to, to.step(new Input.Receive(m)));
     }
   }
 
@@ -51,7 +61,7 @@ class SmokeClusterTest {
     for (long t = 0; t < ms; t += 10) {
       now += 10;
       for (Node n : nodes.values()) {
-        run(n.step(new Input.Tick(now)));
+        run(n, n.step(new Input.Tick(now)));
       }
       deliverAll();
     }

@@ -18,8 +18,9 @@ import raftsimple.core.msg.Message;
 /**
  * A hand-driven cluster for hazard scenarios (etcd {@code interaction_test} style): the test decides
  * which message is delivered, dropped or held, when time moves, and who crashes. Every record is
- * durable at the end of the step that wrote it (the shell rule with an instant fsync), so a crash
- * keeps everything written and a restart rebuilds the node from it.
+ * durable at the end of the step that wrote it (an instant fsync: the shell reports
+ * {@code Persisted} at once, then releases the step's {@code sendAfterPersist} messages), so a
+ * crash keeps everything written and a restart rebuilds the node from it.
  */
 final class TestCluster {
   final List<String> ids = new ArrayList<>();
@@ -45,6 +46,8 @@ final class TestCluster {
   final Map<String, Long> wallSkew = new TreeMap<>();
   private long nextRef = 1;
   private long seq;
+  /** Records each running process issued (the core numbers them from 1 per process). */
+  private final Map<String, Long> issued = new TreeMap<>();
 
   TestCluster(int n, long headTimeoutMs) {
     this(n, id -> NodeSettings.of(id, names(n), headTimeoutMs));
@@ -157,6 +160,7 @@ final class TestCluster {
       d.apply(r);
     }
     nodes.put(id, new Node(settings.get(id), d, 7 * (++seq) + id.hashCode()));
+    issued.put(id, 0L);
     step(id, new Input.Tick(now + clockOffset.get(id)));
   }
 
@@ -172,13 +176,18 @@ final class TestCluster {
     Effects fx = nodes.get(id).step(in);
     listener.accept(id, new Object[] {in, fx});
     disks.get(id).addAll(fx.persist);
-    wire.addAll(fx.send);
+    wire.addAll(fx.sendNow);
     clientEvents.addAll(fx.client);
     eventsOf.computeIfAbsent(id, k -> new ArrayList<>()).addAll(fx.client);
     released.addAll(fx.committed);
     if (fx.snapshotFetch != null) {
       snapshotFetches.add(Map.entry(id, fx.snapshotFetch));
     }
+    if (!fx.persist.isEmpty()) {
+      long n = issued.merge(id, (long) fx.persist.size(), Long::sum);
+      step(id, new Input.Persisted(n));
+    }
+    wire.addAll(fx.sendAfterPersist);
     return fx;
   }
 
@@ -244,6 +253,21 @@ final class TestCluster {
       now += 10;
       step(id, new Input.Tick(now + clockOffset.get(id)));
     }
+  }
+
+  /**
+   * Ticks only {@code id}, 10 ms at a time and delivering nothing, until a message matching
+   * {@code which} is on the wire (at most {@code maxMs}); returns the time it took.
+   */
+  long tickOnlyUntil(String id, Predicate<Message> which, long maxMs) {
+    for (long t = 0; t < maxMs; t += 10) {
+      if (wire.stream().anyMatch(which)) {
+        return t;
+      }
+      now += 10;
+      step(id, new Input.Tick(now + clockOffset.get(id)));
+    }
+    throw new AssertionError("no such message from " + id + " within " + maxMs + " ms: " + wire);
   }
 
   /** Removes and returns the first message on the wire matching {@code which}. */

@@ -27,8 +27,10 @@ import raftsimple.core.CommittedLog;
  *   <li><b>validity</b>: every committed entry was submitted by a client to its origin node, with
  *       that payload;
  *   <li><b>durability</b>: an acknowledged entry is in the global chain at its index (so in every
- *       log that reaches the index), survives its acknowledging node's crashes, and is in every log
- *       at the end;
+ *       log that reaches the index), is never contradicted by what its acknowledging node holds
+ *       after a crash, and is in every log at the end. A node may acknowledge an entry its own disk
+ *       does not hold yet (docs/PROTOCOL.md §6, R4: durable grants of a majority of the others
+ *       cover it), so after a crash it may come back shorter and catch up;
  *   <li><b>linearizable reads</b>: a read barrier never returns a length below the index of an
  *       entry acknowledged before the read began;
  *   <li><b>state</b>: a node's state machine (restored from snapshots, re-applied after restarts)
@@ -97,13 +99,16 @@ final class Checkers {
       throw new SimFailure("durability", n.id + " holds " + log.length()
           + " entries in memory but " + durable + " are durable on its disk");
     }
+    // The chain grows by what a node holds durably or has released (revealed to others or to its
+    // clients: rule R4 lets that run ahead of its own disk); both must be the one chain.
+    long upTo = Math.min(log.length(), Math.max(durable, n.node().releasedLength()));
     long from = checkedUpTo[n.index];
-    if (durable > from) {
+    if (upTo > from) {
       if (log.baseLength() > from) {
         checkBase(n, log);
         from = log.baseLength();
       }
-      List<LogEntry> fresh = log.range(from + 1, (int) (durable - from));
+      List<LogEntry> fresh = log.range(from + 1, (int) (upTo - from));
       String problem = ChainVerifier.firstProblem(from, hashAt(from), fresh);
       if (problem != null) {
         throw new SimFailure(problem.contains("prev") ? "agreement" : "chain",
@@ -116,7 +121,7 @@ final class Checkers {
           membership.checkAt(n.id, n.node(), e.index());
         }
       }
-      checkedUpTo[n.index] = durable;
+      checkedUpTo[n.index] = upTo;
     }
     checkState(n);
     membership.checkNode(n.id, n.node(), chain.size());
@@ -226,13 +231,18 @@ final class Checkers {
     maxAckedIndex = Math.max(maxAckedIndex, e.index());
   }
 
-  /** {@code n} restarted from its disk: everything it acknowledged must have come back. */
+  /**
+   * {@code n} restarted from its disk: what it acknowledged and still holds came back unchanged;
+   * what it acknowledged beyond its durable log it will fetch (the majority that released it
+   * holds it).
+   */
   void restarted(SimNode n) {
+    checkedUpTo[n.index] = Math.min(checkedUpTo[n.index], n.node().log().length());
     check(n);
     CommittedLog log = n.node().log();
     for (Ack a : ackedBy.get(n.index)) {
-      if (a.index() <= log.baseLength()) {
-        continue; // inside its snapshot, whose base hash check() matched with the chain
+      if (a.index() <= log.baseLength() || a.index() > log.length()) {
+        continue; // inside its snapshot (whose base hash check() matched), or to be fetched
       }
       LogEntry e = log.get(a.index());
       if (e == null || !e.txid().equals(a.txid())) {

@@ -57,6 +57,8 @@ final class SimClients {
     final long ackedAtStart;
     Hash txid;
     boolean done;
+    /** When the client sent it (simulated ms), for the latency measurements. */
+    long sentMs;
 
     Attempt(long ref, Request request, SimNode node, boolean read, long ackedAtStart) {
       this.ref = ref;
@@ -133,14 +135,31 @@ final class SimClients {
     events.after(1 + think(), () -> act(client));
   }
 
-  private void submit(Request r) {
+  /** A node for the next request: any, or (clientsAvoidDown) any that is up. */
+  private SimNode pick() {
+    if (options.clientsOnFirstNodeOnly) {
+      return nodes.get(0);
+    }
     SimNode node = nodes.get(random.nextInt(nodes.size()));
+    if (options.clientsAvoidDown && !node.up()) {
+      for (SimNode n : nodes) {
+        if (n.up()) {
+          return n;
+        }
+      }
+    }
+    return node;
+  }
+
+  private void submit(Request r) {
+    SimNode node = pick();
     r.tries++;
     if (!node.up()) {
       retryLater(r);
       return;
     }
     Attempt a = new Attempt(nextRef++, r, node, false, 0);
+    a.sentMs = events.nowMs();
     attempts.put(a.ref, a);
     submits++;
     host.checkers().submitted(node.id, r.payload);
@@ -150,7 +169,7 @@ final class SimClients {
   }
 
   private void read(int client) {
-    SimNode node = nodes.get(random.nextInt(nodes.size()));
+    SimNode node = pick();
     if (!node.up()) {
       outstanding[client]--;
       return;
@@ -270,11 +289,15 @@ final class SimClients {
         a.done = true;
         attempts.remove(a.ref);
         acks++;
+        latenciesMs.add(events.nowMs() - a.sentMs);
         outstanding[a.request.client]--;
         host.checkers().acknowledged(node, e);
       }
     }
   }
+
+  /** Submit-to-acknowledgement time of every acknowledged write (simulated ms), in order. */
+  final java.util.List<Long> latenciesMs = new java.util.ArrayList<>();
 
   /** Requests still waiting for an answer (liveness: must reach zero). */
   int waitingCount() {

@@ -172,6 +172,16 @@ final class SimNetwork {
     return partition;
   }
 
+  /** Cuts node {@code alone} (an index) off from everyone, on top of the current partition. */
+  String isolate(int alone) {
+    for (int i = 0; i < cut.length; i++) {
+      cut[alone][i] = i != alone;
+      cut[i][alone] = i != alone;
+    }
+    partition = "isolate n" + (alone + 1);
+    return partition;
+  }
+
   void heal() {
     for (boolean[] row : cut) {
       java.util.Arrays.fill(row, false);
@@ -195,5 +205,10 @@ final class SimNetwork {
 
   String partition() {
     return partition;
+  }
+
+  /** True when messages flow both ways between nodes {@code i} and {@code j} (indexes). */
+  boolean linked(int i, int j) {
+    return !cut[i][j] && !cut[j][i];
   }
 }

@@ -1,6 +1,7 @@
 package raftsimple.sim;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import raftsimple.chain.Hash;
@@ -52,7 +53,7 @@ final class SimNode {
     void snapshotTaking(SimNode node, SimSnapshot s);
   }
 
-  private record Held(int barrier, Effects fx) {}
+  private record Held(int barrier, List<Message> messages) {}
 
   final int index;
   final String id;
@@ -77,6 +78,12 @@ final class SimNode {
   boolean transferring;
   private boolean snapshotWriting;
   private long lastSnapshotLength;
+  /** The next scheduled tick (sim ms, -1: none), for which incarnation, and its token. */
+  long tickAtMs = -1;
+  int tickIncarnation = -1;
+  long tickToken;
+  /** The disk position where this process's records start (the core numbers them from 1). */
+  private int recordBase;
 
   SimNode(String id, NodeSettings settings, Membership startConfig, SwarmOptions options,
       EventQueue events, SplittableRandom random, Sabotage sabotage) {
@@ -108,11 +115,13 @@ final class SimNode {
    * restored from the snapshot and re-applies the log after it.
    */
   void start(long seed) {
-    if (disk.isEmpty()) {
+    boolean created = disk.isEmpty();
+    if (created) {
       disk.writeDurable(new DurableRecord.ConfigRecord(startConfig));
     }
     DurableState recovered = disk.replay();
-    node = new Node(settings, recovered, seed);
+    node = new Node(settings, recovered, seed, created);
+    recordBase = disk.issued();
     incarnation++;
     transferring = false;
     snapshotWriting = false;
@@ -135,24 +144,54 @@ final class SimNode {
     return disk.crash(random);
   }
 
-  /** Feeds one input to the node and carries out the effects. Exceptions escape to the simulation. */
-  Effects step(Input in) {
-    Effects fx = node.step(in);
+  /**
+   * Feeds one input to the node at monotonic time {@code monoMs} and carries out the effects.
+   * Exceptions escape to the simulation.
+   */
+  Effects step(Input in, long monoMs) {
+    Effects fx = node.step(monoMs, in);
     int barrier = disk.write(fx.persist);
+    List<Message> later = fx.sendAfterPersist;
     if (sabotage == Sabotage.SEND_BEFORE_DURABLE) {
-      releaseMessages(fx.send, m -> true);
+      releaseMessages(later, m -> true);
     } else if (sabotage == Sabotage.PROMISE_REPORTS_DURABLE_ONLY) {
-      stripPromises(fx.send);
-      releaseMessages(fx.send, m -> m instanceof Message.Promise);
+      stripPromises(later);
+      releaseMessages(later, m -> m instanceof Message.Promise);
     }
-    held.addLast(new Held(barrier, fx));
-    if (!fx.persist.isEmpty() && random.nextDouble() < options.crashAfterPersistRate) {
+    for (Message m : fx.sendNow) {
+      sink.send(this, m);
+    }
+    // Assignments first: a single voter decides a submit in the step that queued it, and the
+    // real shell's apply outcome reaches the client only after its assignment (the applier runs
+    // asynchronously), so the client always knows its txid before the commit.
+    for (ClientEvent e : fx.client) {
+      if (e instanceof ClientEvent.Assigned) {
+        sink.client(this, e);
+      }
+    }
+    if (!fx.committed.isEmpty()) {
+      state.apply(id, fx.committed);
+      sink.committed(this, fx.committed);
+      maybeSnapshot();
+    }
+    for (ClientEvent e : fx.client) {
+      if (!(e instanceof ClientEvent.Assigned)) {
+        sink.client(this, e);
+      }
+    }
+    if (!later.isEmpty()) {
+      held.addLast(new Held(barrier, new ArrayList<>(later)));
+      releaseDurable();
+    }
+    boolean revealed = disk.synced() < disk.issued() && fx.sendNow.stream()
+        .anyMatch(m -> m instanceof Message.Propose || m instanceof Message.Commit);
+    if ((!fx.persist.isEmpty() && random.nextDouble() < options.crashAfterPersistRate)
+        || (revealed && random.nextDouble() < options.crashAfterRevealRate)) {
       // Scheduled before the fsync below, so even a zero-latency fsync comes too late.
       int inc = incarnation;
       events.after(0, () -> crashIfStill(inc));
     }
     syncIfNeeded();
-    releaseDurable();
     if (fx.snapshotFetch != null) {
       // A request to read, revealing nothing: like log/LogVerticle, not held behind the records.
       sink.snapshotFetch(this, fx.snapshotFetch);
@@ -190,7 +229,7 @@ final class SimNode {
             && disk.durableAccept(p.length(), p.head(), p.acceptedBallot());
         send.set(i, new Message.Promise(p.from(), p.to(), p.length(), p.head(), p.ballot(), true,
             null, vote ? p.round0Vote() : null, accepted ? p.acceptedBallot() : null,
-            accepted ? p.acceptedValue() : null, p.decided()));
+            accepted ? p.acceptedValue() : null, p.restarted()));
       }
     }
   }
@@ -207,6 +246,8 @@ final class SimNode {
         return;
       }
       disk.syncDone(target);
+      // The core first (it may release what it held), then the messages that waited for the write.
+      sink.input(this, new Input.Persisted(disk.synced() - recordBase));
       releaseDurable();
       syncIfNeeded();
       sink.changed(this);
@@ -216,27 +257,8 @@ final class SimNode {
   private void releaseDurable() {
     int inc = incarnation;
     while (!held.isEmpty() && held.peekFirst().barrier <= disk.synced() && inc == incarnation) {
-      Effects fx = held.pollFirst().fx;
-      for (Message m : fx.send) {
+      for (Message m : held.pollFirst().messages) {
         sink.send(this, m);
-      }
-      // Assignments first: a single voter decides a submit in the step that queued it, and the
-      // real shell's apply outcome reaches the client only after its assignment (the applier runs
-      // asynchronously), so the client always knows its txid before the commit.
-      for (ClientEvent e : fx.client) {
-        if (e instanceof ClientEvent.Assigned) {
-          sink.client(this, e);
-        }
-      }
-      if (!fx.committed.isEmpty()) {
-        state.apply(id, fx.committed);
-        sink.committed(this, fx.committed);
-        maybeSnapshot();
-      }
-      for (ClientEvent e : fx.client) {
-        if (!(e instanceof ClientEvent.Assigned)) {
-          sink.client(this, e);
-        }
       }
     }
   }
@@ -314,6 +336,12 @@ final class SimNode {
         disk.compact();
       }
     });
+  }
+
+  /** Why {@link #quiet} is false (for the stuck report). */
+  String quietReport() {
+    return "held=" + held.size() + " issued=" + disk.issued() + " synced=" + disk.synced()
+        + " deadline=" + (node == null ? "-" : node.nextDeadlineMs());
   }
 
   /** True when every record is durable and every effect released. */

@@ -26,7 +26,8 @@ import raftsimple.core.msg.Message;
  * <p>Everything random comes from one {@link SplittableRandom} per seed and every collection
  * iterates deterministically (STYLE rule 9), so a seed replays bit for bit.
  */
-final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Host {
+final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Host,
+    SimFailureDetector.Host {
   private static final long PROBE_MS = 50;
 
   final long seed;
@@ -43,10 +44,14 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   private final SimClients clients;
   private final SimOperator operator;
   private final SnapshotTransfers transfers;
+  private final SimFailureDetector detector;
   private final Checkers checkers;
   private final Trace trace;
   private final Map<String, Long> marks = new TreeMap<>();
   private boolean liveness;
+  /** Simulated times at which the cluster's log first reached each new length (index → ms). */
+  private final List<long[]> commitTimes = new ArrayList<>();
+  private long longestCommitted;
   private long stableSinceMs = -1;
   private long stableLength = -1;
   private long crashes;
@@ -79,6 +84,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     this.clients = new SimClients(random, options, events, nodes, this);
     this.operator = new SimOperator(random, options, events, this);
     this.transfers = new SnapshotTransfers(events, network, this::node, trace);
+    this.detector = new SimFailureDetector(random, options, events, network, this);
     network.onDeliver(this::deliver);
     if (sabotage == Sabotage.DOUBLE_VOTE) {
       network.tamper(Simulation::doubleVote);
@@ -96,7 +102,11 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   }
 
   private SimNode create(String id, Membership startConfig) {
-    SimNode n = new SimNode(id, options.settings(id), startConfig, options, events, random, sabotage);
+    raftsimple.core.NodeSettings settings = options.settings(id);
+    if (sabotage.planted != null) {
+      settings = settings.withPlanted(sabotage.planted);
+    }
+    SimNode n = new SimNode(id, settings, startConfig, options, events, random, sabotage);
     n.sink(this);
     n.onCrashAfterPersist(() -> crash(n));
     nodes.add(n);
@@ -107,7 +117,8 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   /** The planted H1 bug: voter n1's refusals leave as grants, so it votes for two proposals. */
   private static Message doubleVote(Message m) {
     if (m instanceof Message.Vote v && !v.granted() && v.from().equals("n1") && v.votedFor() != null) {
-      return new Message.Vote(v.from(), v.to(), v.length(), v.head(), v.proposalId(), true, null, null);
+      return new Message.Vote(v.from(), v.to(), v.length(), v.head(), v.proposalId(), true, null, null,
+          false);
     }
     return m;
   }
@@ -139,7 +150,11 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
       boot(n);
     }
     clients.start();
-    recurring(options.partitionEveryMs, () -> trace("net", "partition", network.repartition()));
+    recurring(options.partitionEveryMs, () -> {
+      trace("net", "partition", network.repartition());
+      detector.repartitioned();
+    });
+    recurring(options.falseSuspicionEveryMs, detector::suspectSomeone);
     recurring(options.crashEveryMs, this::randomCrash);
     recurring(options.wallStepBackEveryMs, () -> {
       SimNode n = nodes.get(random.nextInt(nodes.size()));
@@ -174,6 +189,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     liveness = true;
     trace("sim", "liveness", "heal, stop loss/dup, restart all, stop clients and changes");
     network.stopFaults();
+    detector.repartitioned();
     clients.livenessMode();
     operator.livenessMode();
     for (SimNode n : new ArrayList<>(nodes)) {
@@ -291,6 +307,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
       b.append("\n  ").append(n.id).append(" length=").append(node.length()).append(" head=")
           .append(node.head().shortHex()).append(" base=").append(node.log().baseLength())
           .append(" queued=").append(node.queued()).append(" quiet=").append(n.quiet())
+          .append(n.quiet() ? "" : " (" + n.quietReport() + ")")
           .append(" ready=").append(node.ready()).append(" ").append(node.membership())
           .append("\n    marks=").append(node.marks().snapshot());
     }
@@ -318,15 +335,30 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
         + " records=" + n.disk.issued() + " " + n.node().membership());
     checkers.restarted(n);
     step(n, new Input.Tick(clock.monoMs(n.index, events.nowMs())));
-    scheduleTick(n, n.incarnation);
+    detector.started(n);
   }
 
-  private void scheduleTick(SimNode n, int incarnation) {
-    long delay = options.tickMinMs + random.nextLong(options.tickMaxMs - options.tickMinMs + 1);
-    events.after(delay, () -> {
-      if (n.up() && n.incarnation == incarnation) {
+  /**
+   * Ticks {@code n} at its core's next deadline (as log/LogVerticle arms its one timer), late by a
+   * random [tickMinMs, tickMaxMs] as a busy event loop would be. Nothing else ticks a node, so a
+   * timer the core forgets to report as a deadline shows up as a liveness failure.
+   */
+  private void scheduleTick(SimNode n) {
+    long deadline = n.node().nextDeadlineMs();
+    long mono = clock.monoMs(n.index, events.nowMs());
+    long late = options.tickMinMs + random.nextLong(options.tickMaxMs - options.tickMinMs + 1);
+    long at = events.nowMs() + Math.max(0, deadline - mono) + late;
+    if (n.tickAtMs > events.nowMs() && n.tickAtMs <= at && n.tickIncarnation == n.incarnation) {
+      return; // an earlier tick is already due
+    }
+    n.tickAtMs = at;
+    n.tickIncarnation = n.incarnation;
+    long token = ++n.tickToken;
+    int incarnation = n.incarnation;
+    events.after(at - events.nowMs(), () -> {
+      if (n.up() && n.incarnation == incarnation && n.tickToken == token) {
+        n.tickAtMs = -1;
         step(n, new Input.Tick(clock.monoMs(n.index, events.nowMs())));
-        scheduleTick(n, incarnation);
       }
     });
   }
@@ -346,12 +378,86 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     collect(n.node());
     int lost = n.crash();
     trace(n.id, "crash", "lost " + lost + " unsynced records");
+    detector.crashed(n);
+    if (options.correlatedIsolateRate > 0 && random.nextDouble() < options.correlatedIsolateRate) {
+      isolateAnother(n);
+    }
     clients.crashed(n);
     operator.crashed(n);
     long down = random.nextLong(options.downMaxMs + 1);
     events.after(down, () -> {
       if (!n.up()) {
         boot(n);
+      }
+    });
+  }
+
+  /**
+   * A scripted fault for measurements (docs/SIMULATION.md, failover): {@code id} crashes at
+   * {@code atMs} and starts again {@code downMs} later. {@code reported}: the transports tell the
+   * others (a kill: connections refused); otherwise they see only silence (a paused process).
+   */
+  void scheduleCrash(String id, long atMs, long downMs, boolean reported) {
+    events.after(atMs, () -> {
+      SimNode n = node(id);
+      if (n == null || !n.up()) {
+        return;
+      }
+      crashes++;
+      collect(n.node());
+      trace(n.id, "crash", "scripted; lost " + n.crash() + " unsynced records");
+      if (reported) {
+        detector.crashed(n);
+      }
+      clients.crashed(n);
+      operator.crashed(n);
+      events.after(downMs, () -> boot(n));
+    });
+  }
+
+  /**
+   * The longest stretch in [{@code fromMs}, {@code toMs}] with no new entry committed anywhere (a
+   * client-visible stall), in simulated ms.
+   */
+  long longestCommitGapMs(long fromMs, long toMs) {
+    long prev = fromMs;
+    long gap = 0;
+    for (long[] c : commitTimes) {
+      if (c[0] < fromMs) {
+        continue;
+      }
+      if (c[0] > toMs) {
+        break;
+      }
+      gap = Math.max(gap, c[0] - prev);
+      prev = c[0];
+    }
+    return Math.max(gap, toMs - prev);
+  }
+
+  /** Every acknowledged write's latency (simulated ms), for the throughput tool. */
+  List<Long> writeLatenciesMs() {
+    return clients.latenciesMs;
+  }
+
+  /** The cluster's log length (the global chain). */
+  long committedLength() {
+    return checkers.chainLength();
+  }
+
+  /** A correlated fault: with {@code crashed}, another node is cut off for a while. */
+  private void isolateAnother(SimNode crashed) {
+    SimNode other = nodes.get(random.nextInt(nodes.size()));
+    if (other == crashed) {
+      return;
+    }
+    trace("net", "partition", network.isolate(other.index) + " (with " + crashed.id + "'s crash)");
+    detector.repartitioned();
+    events.after(1 + random.nextLong(options.partitionForMaxMs), () -> {
+      if (!liveness) {
+        network.heal();
+        trace("net", "partition", "healed");
+        detector.repartitioned();
       }
     });
   }
@@ -372,7 +478,7 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     steps++;
     Effects fx;
     try {
-      fx = n.step(in);
+      fx = n.step(in, clock.monoMs(n.index, events.nowMs()));
     } catch (SimFailure f) {
       trace.add(events.nowMs(), n.id, kind(in), in);
       throw f;
@@ -384,10 +490,14 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
     }
     if (!(in instanceof Input.Tick) || !fx.isEmpty()) {
       trace.add(events.nowMs(), n.id, kind(in), in,
-          Trace.effects(fx.persist.size(), fx.send.size(), fx.committed.size(), fx.client.size()));
+          Trace.effects(fx.persist.size(), fx.sendNow.size() + fx.sendAfterPersist.size(),
+              fx.committed.size(), fx.client.size()));
     }
     checkers.check(n);
-    checkers.membership.produced(n.id, n.node(), fx.send);
+    checkers.membership.produced(n.id, n.node(), fx.allSends());
+    if (n.up()) {
+      scheduleTick(n);
+    }
   }
 
   private static String kind(Input in) {
@@ -401,6 +511,12 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
       return "snap-taken";
     } else if (in instanceof Input.SnapshotInstalled) {
       return "snap-inst";
+    } else if (in instanceof Input.Persisted) {
+      return "durable";
+    } else if (in instanceof Input.PeerDown) {
+      return "peer-down";
+    } else if (in instanceof Input.PeerUp) {
+      return "peer-up";
     }
     return "read";
   }
@@ -416,6 +532,11 @@ final class Simulation implements SimNode.Sink, SimClients.Host, SimOperator.Hos
   @Override
   public void committed(SimNode n, List<LogEntry> entries) {
     LogEntry first = entries.get(0);
+    long last = entries.get(entries.size() - 1).index();
+    if (last > longestCommitted) {
+      longestCommitted = last;
+      commitTimes.add(new long[] {events.nowMs(), last});
+    }
     trace(n.id, "commit", "[" + first.index() + ".." + entries.get(entries.size() - 1).index()
         + "] " + first.hash().shortHex());
     clients.onCommitted(n, entries);

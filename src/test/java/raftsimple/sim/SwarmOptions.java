@@ -50,9 +50,19 @@ final class SwarmOptions {
   long fsyncMaxMs;
   /** Mean time between random crashes; 0: no random crashes. */
   long crashEveryMs;
+  /**
+   * Chance that a crash comes with a second fault: another random node is cut off for up to
+   * {@code partitionForMaxMs} (a switch or rack failing with the machine: correlated faults).
+   */
+  double correlatedIsolateRate;
   long downMaxMs;
   /** Chance that a step which wrote records is followed at once by a crash (before its fsync). */
   double crashAfterPersistRate;
+  /**
+   * Chance that a step which sent a proposal or a commit while records were still unsynced is
+   * followed at once by a crash: the worst moment for the fast path's early sends (§5.5).
+   */
+  double crashAfterRevealRate;
 
   // Clocks (H8).
   long wallSkewMaxMs;
@@ -68,6 +78,13 @@ final class SwarmOptions {
   int retriesMax;
   /** Chance that a client action is a linearizable read barrier instead of a submit. */
   double readRate;
+  /**
+   * Clients send only to nodes that are up (a client that fails over to another endpoint, as the
+   * failover benchmark's clients write to the survivors); off in the swarms.
+   */
+  boolean clientsAvoidDown;
+  /** Every client sends to n1 only (the benchmarks' "one" mode); off in the swarms. */
+  boolean clientsOnFirstNodeOnly;
 
   // Membership and snapshots (docs/SIMULATION.md; all off in the classic swarm).
   /** The membership swarm: founding read-only members, joins, removals, promotions, snapshots. */
@@ -90,6 +107,14 @@ final class SwarmOptions {
   long snapshotWriteMaxMs;
   /** Also drop the WAL records a durable snapshot covers (optional: correctness must not need it). */
   boolean compactWal;
+
+  // Failure detection (docs/PROTOCOL.md §15): the transports' peer-down/up reports.
+  /** The shells report crashed, restarted and cut-off peers ({@code PeerDown}/{@code PeerUp}). */
+  boolean peerEvents;
+  /** A report reaches a node up to this long after the fault (or the healing). */
+  long detectMaxMs;
+  /** Mean time between false suspicions (a live peer reported down, then up); 0: none. */
+  long falseSuspicionEveryMs;
 
   // Phases.
   long faultPhaseMs;
@@ -118,7 +143,17 @@ final class SwarmOptions {
     o.faultPhaseMs = 2_000 + r.nextInt(10_000);
     o.livenessStallMs = Math.max(30_000, 40 * o.headTimeoutMs);
     o.livenessMaxMs = 600_000;
+    drawDetection(o, r);
     return o;
+  }
+
+  /** Drawn last, so that the seeds of older swarms keep every other option. */
+  private static void drawDetection(SwarmOptions o, SplittableRandom r) {
+    o.peerEvents = r.nextInt(4) != 0;
+    o.detectMaxMs = pick(r, 1, 20, 200);
+    o.falseSuspicionEveryMs = r.nextInt(3) == 0 ? 0 : pick(r, 200, 1_000, 3_000);
+    o.crashAfterRevealRate = r.nextBoolean() ? 0 : r.nextDouble(0.05);
+    o.correlatedIsolateRate = r.nextBoolean() ? 0 : r.nextDouble(0.5);
   }
 
   /**
@@ -229,9 +264,11 @@ final class SwarmOptions {
             + " pendingEntriesMax=%d catchUpEntriesMax=%d tickMs=[%d,%d]\n"
             + "  network: loss=%.3f dup=%.3f delayMs=[%d,%d] slow=%.3f slowMaxMs=%d linkLatency=%b"
             + " partitionEveryMs=%d partitionForMaxMs=%d\n"
-            + "  disk: fsyncMs=[%d,%d] crashEveryMs=%d downMaxMs=%d crashAfterPersist=%.4f\n"
+            + "  disk: fsyncMs=[%d,%d] crashEveryMs=%d downMaxMs=%d crashAfterPersist=%.4f"
+            + " crashAfterReveal=%.4f correlatedIsolate=%.3f\n"
             + "  clocks: wallSkewMaxMs=%d driftPpmMax=%d wallStepBackEveryMs=%d\n"
             + "  clients: %d thinkMeanMs=%d pipeline=%d timeoutMs=%d retries=%d readRate=%.3f\n"
+            + "  detection: peerEvents=%b detectMaxMs=%d falseSuspicionEveryMs=%d\n"
             + "  phases: faultPhaseMs=%d livenessStallMs=%d livenessMaxMs=%d"
             + (membership ? "\n  membership: readOnlyAtStart=%d idsMax=%d membersMax=%d everyMs=%d"
                 + " decommission=%.2f snapshotEvery=%d retain=%d snapshotWriteMs=[%d,%d] compactWal=%b"
@@ -240,8 +277,10 @@ final class SwarmOptions {
         pendingEntriesMax, catchUpEntriesMax, tickMinMs, tickMaxMs,
         lossRate, dupRate, delayMinMs, delayMaxMs, slowRate, slowMaxMs, linkLatency, partitionEveryMs,
         partitionForMaxMs, fsyncMinMs, fsyncMaxMs, crashEveryMs, downMaxMs, crashAfterPersistRate,
+        crashAfterRevealRate, correlatedIsolateRate,
         wallSkewMaxMs, driftPpmMax, wallStepBackEveryMs, clients, thinkMeanMs, pipelineMax,
-        clientTimeoutMs, retriesMax, readRate, faultPhaseMs, livenessStallMs, livenessMaxMs,
+        clientTimeoutMs, retriesMax, readRate, peerEvents, detectMaxMs, falseSuspicionEveryMs,
+        faultPhaseMs, livenessStallMs, livenessMaxMs,
         readOnlyAtStart, idsMax, membersMax, membershipEveryMs, decommissionRate,
         snapshotEveryEntries, snapshotRetainEntries, snapshotWriteMinMs, snapshotWriteMaxMs,
         compactWal);

@@ -21,14 +21,15 @@ public final class TraceFormat {
       return "Propose " + pos + " " + p(p.proposal());
     } else if (m instanceof Message.Vote v) {
       return "Vote " + pos + " " + h(v.proposalId()) + (v.granted() ? " yes"
-          : " no(" + h(v.votedFor()) + "/" + v.votedForProposer() + ")");
+          : v.abstained() ? " abstain" : " no(" + h(v.votedFor()) + "/" + v.votedForProposer() + ")");
     } else if (m instanceof Message.Commit c) {
       return "Commit " + pos + " " + h(c.valueId());
     } else if (m instanceof Message.Prepare p) {
       return "Prepare " + pos + " b" + p.ballot();
     } else if (m instanceof Message.Promise p) {
       return "Promise " + pos + " b" + p.ballot() + (p.ok() ? " ok vote=" + p(p.round0Vote())
-          + " acc=" + p.acceptedBallot() + ":" + p(p.acceptedValue()) : " nack promised=" + p.promised());
+          + " acc=" + p.acceptedBallot() + ":" + p(p.acceptedValue()) + (p.restarted() ? " restarted" : "")
+          : " nack promised=" + p.promised());
     } else if (m instanceof Message.Accept a) {
       return "Accept " + pos + " b" + a.ballot() + " " + p(a.value());
     } else if (m instanceof Message.Accepted a) {
@@ -43,6 +44,12 @@ public final class TraceFormat {
       return "ReadQuery " + pos + " r" + q.readRound();
     } else if (m instanceof Message.ReadReply r) {
       return "ReadReply " + pos + " r" + r.readRound() + (r.voted() ? " voted" : "");
+    } else if (m instanceof Message.Forward f) {
+      StringBuilder b = new StringBuilder("Forward " + pos);
+      for (raftsimple.chain.Entry e : f.entries()) {
+        b.append(' ').append(h(e.txid()));
+      }
+      return b.toString();
     }
     return m.toString();
   }
@@ -61,6 +68,12 @@ public final class TraceFormat {
       return "L" + t.length() + " retain=" + t.retainEntries();
     } else if (in instanceof Input.SnapshotInstalled i) {
       return "L" + i.length() + "@" + h(i.head()) + " " + i.membership();
+    } else if (in instanceof Input.Persisted p) {
+      return "records=" + p.records();
+    } else if (in instanceof Input.PeerDown d) {
+      return d.peer() + " (" + d.reason() + ")";
+    } else if (in instanceof Input.PeerUp u) {
+      return u.peer();
     }
     return in.toString();
   }

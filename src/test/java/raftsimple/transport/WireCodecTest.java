@@ -28,12 +28,14 @@ class WireCodecTest {
     LogEntry e2 = LogEntry.chain(2, e1.hash(), B);
     return List.of(
         new Message.Propose("n1", "n2", 0, H, P),
-        new Message.Vote("n1", "n2", 0, H, P.id(), false, P.id(), "n1"),
-        new Message.Vote("n1", "n2", 0, H, P.id(), true, null, null),
+        new Message.Vote("n1", "n2", 0, H, P.id(), false, P.id(), "n1", false),
+        new Message.Vote("n1", "n2", 0, H, P.id(), false, null, null, true),
+        new Message.Vote("n1", "n2", 0, H, P.id(), true, null, null, false),
         new Message.Commit("n1", "n2", 0, H, P.id()),
         new Message.Prepare("n1", "n2", 0, H, b),
-        new Message.Promise("n1", "n2", 0, H, b, true, null, P, b, P, null),
-        new Message.Promise("n1", "n2", 0, H, b, false, new Ballot(4, "n3"), null, null, null, null),
+        new Message.Promise("n1", "n2", 0, H, b, true, null, P, b, P, false),
+        new Message.Promise("n1", "n2", 0, H, b, true, null, P, null, null, true),
+        new Message.Promise("n1", "n2", 0, H, b, false, new Ballot(4, "n3"), null, null, null, false),
         new Message.Accept("n1", "n2", 0, H, b, P),
         new Message.Accepted("n1", "n2", 0, H, b, true, null),
         new Message.Status("n1", "n2", 2, e2.hash(), true),

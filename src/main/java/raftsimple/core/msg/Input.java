@@ -11,10 +11,34 @@ public sealed interface Input
         Input.Receive,
         Input.ReadBarrier,
         Input.SnapshotTaken,
-        Input.SnapshotInstalled {
+        Input.SnapshotInstalled,
+        Input.Persisted,
+        Input.PeerDown,
+        Input.PeerUp {
 
-  /** The monotonic clock advanced to {@code nowMs}: run timers (head timeout, retransmit, heartbeats). */
+  /**
+   * The monotonic clock advanced to {@code nowMs}: run the timers that are due (head timeout,
+   * retransmits, heartbeats). The shell ticks at {@code Node.nextDeadlineMs()}, not periodically.
+   */
   record Tick(long nowMs) implements Input {}
+
+  /**
+   * Storage report (etcd's async storage writes): every record this process issued, counted from 1
+   * in {@code Effects.persist} order, up to and including number {@code records}, is durable
+   * (docs/PROTOCOL.md §6). The core counts a vote of its own, and releases a decision it took, only
+   * once the shell says so.
+   */
+  record Persisted(long records) implements Input {}
+
+  /**
+   * The transport lost its connection to {@code peer} (refused, reset, TLS failure, a cluster
+   * member leaving) — a hint, never trusted for safety: a live but slow peer may be reported down
+   * (docs/PROTOCOL.md §15). {@code reason} is for traces and logs.
+   */
+  record PeerDown(String peer, String reason) implements Input {}
+
+  /** The transport reached {@code peer} again after a {@link PeerDown}. */
+  record PeerUp(String peer) implements Input {}
 
   /**
    * A client entry that the state machine pre-validated (seed 12a). {@code ref} is the shell's handle

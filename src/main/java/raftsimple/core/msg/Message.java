@@ -41,9 +41,11 @@ public sealed interface Message
   record Propose(String from, String to, long length, Hash head, Proposal proposal) implements Message {}
 
   /**
-   * A voter's round-0 answer (seed 15). {@code granted} is true when it voted for {@code proposalId};
-   * otherwise {@code votedFor}/{@code votedForProposer} name what it voted for (null when it refused
-   * because it promised a recovery ballot).
+   * A voter's round-0 answer (the brief's "accept" message). {@code granted} is true when it voted
+   * for {@code proposalId}; otherwise {@code votedFor}/{@code votedForProposer} name what it voted
+   * for, or are null when it refused because it promised a recovery ballot, or because it
+   * {@code abstained}: it restarted and may have proposed on this instance itself before its crash,
+   * so it casts no round-0 vote here (docs/PROTOCOL.md §5.5, rule R5).
    */
   record Vote(
       String from,
@@ -53,7 +55,8 @@ public sealed interface Message
       Hash proposalId,
       boolean granted,
       Hash votedFor,
-      String votedForProposer)
+      String votedForProposer,
+      boolean abstained)
       implements Message {}
 
   /** The value {@code valueId} is decided after {@code head} (seed 17a). */
@@ -64,8 +67,11 @@ public sealed interface Message
 
   /**
    * Recovery phase 1b. When {@code ok}, the sender promised {@code ballot} and reports its round-0
-   * vote, its highest accepted ballot and value, and a decision it already knows in memory (each may
-   * be null). When not ok, {@code promised} is the higher ballot it is bound to.
+   * vote and its highest accepted ballot and value (each may be null). {@code restarted}: the
+   * sender restarted within this instance's window (docs/PROTOCOL.md §5.5, rule R5), so a decision
+   * it took on its own proposal before the crash may be forgotten; the recovery rule then counts
+   * its proposal's votes without it (rule R6). When not ok, {@code promised} is the higher ballot
+   * it is bound to.
    */
   record Promise(
       String from,
@@ -78,7 +84,7 @@ public sealed interface Message
       Proposal round0Vote,
       Ballot acceptedBallot,
       Proposal acceptedValue,
-      Proposal decided)
+      boolean restarted)
       implements Message {}
 
   /** Recovery phase 2a: accept {@code value} at {@code ballot}. */

@@ -27,6 +27,14 @@ import java.util.TreeSet;
  * If {@code P} was decided by {@code o}, a majority {@code M} voted for it before {@code o}
  * promised; the quorum meets {@code M}, and the voters of {@code M} outside the quorum are counted
  * as possible, so the inequality holds and {@code P} is never missed.
+ *
+ * <p>Rule R6 (docs/PROTOCOL.md §5.5): a proposer that <em>restarted</em> within the instance's
+ * window may have decided {@code P} before its crash and released it on durable grants from a
+ * majority of the <em>other</em> voters, then forgotten the decision. So when {@code o} promised
+ * with the restarted flag, {@code P} might be committed iff {@code votes(P among promisers other
+ * than o) + |possible other voters| ≥ majority} — no +1 for {@code o}, whose own vote is not what
+ * released it. A decision that needed {@code o}'s own vote was released only once its commit
+ * record was durable, and then {@code o} is past the instance and does not promise at all.
  */
 public final class RecoveryChoice {
   private RecoveryChoice() {}
@@ -57,6 +65,19 @@ public final class RecoveryChoice {
       Map<String, String> round0Votes,
       Map<String, AcceptedAt> accepted,
       Map<String, String> proposerOf) {
+    return choose(voters, promised, round0Votes, accepted, proposerOf, Set.of());
+  }
+
+  /**
+   * As above; {@code restarted} are the promisers whose promise carries the restarted flag (R6).
+   */
+  public static Result choose(
+      List<String> voters,
+      Set<String> promised,
+      Map<String, String> round0Votes,
+      Map<String, AcceptedAt> accepted,
+      Map<String, String> proposerOf,
+      Set<String> restarted) {
     AcceptedAt best = null;
     for (String v : new TreeSet<>(accepted.keySet())) {
       AcceptedAt a = accepted.get(v);
@@ -67,7 +88,7 @@ public final class RecoveryChoice {
     if (best != null) {
       return new Result(Kind.ACCEPTED, best.value);
     }
-    List<String> might = mightBeCommitted(voters, promised, round0Votes, proposerOf);
+    List<String> might = mightBeCommitted(voters, promised, round0Votes, proposerOf, restarted);
     if (might.isEmpty()) {
       return new Result(Kind.FREE, null);
     }
@@ -83,20 +104,31 @@ public final class RecoveryChoice {
       Set<String> promised,
       Map<String, String> round0Votes,
       Map<String, String> proposerOf) {
-    Map<String, Integer> votesInQuorum = new TreeMap<>();
-    for (String q : promised) {
-      String v = round0Votes.get(q);
-      if (v != null) {
-        votesInQuorum.merge(v, 1, Integer::sum);
-      }
-    }
+    return mightBeCommitted(voters, promised, round0Votes, proposerOf, Set.of());
+  }
+
+  static List<String> mightBeCommitted(
+      List<String> voters,
+      Set<String> promised,
+      Map<String, String> round0Votes,
+      Map<String, String> proposerOf,
+      Set<String> restarted) {
     int majority = Majority.of(voters.size());
     List<String> result = new ArrayList<>();
-    for (Map.Entry<String, Integer> e : votesInQuorum.entrySet()) {
-      String value = e.getKey();
+    for (String value : new TreeSet<>(round0Votes.values())) {
       String proposer = proposerOf.get(value);
-      if (proposer == null || promised.contains(proposer) || !voters.contains(proposer)) {
-        continue; // its proposer promised (so never decided), or it is not a round-0 proposal
+      if (proposer == null || !voters.contains(proposer)) {
+        continue; // not a round-0 proposal
+      }
+      boolean proposerPromised = promised.contains(proposer);
+      if (proposerPromised && !restarted.contains(proposer)) {
+        continue; // its proposer promised before deciding, so it never decided in round 0
+      }
+      int votes = 0;
+      for (String q : promised) {
+        if (value.equals(round0Votes.get(q)) && !q.equals(proposer)) {
+          votes++;
+        }
       }
       int possible = 0;
       for (String v : voters) {
@@ -104,7 +136,10 @@ public final class RecoveryChoice {
           possible++;
         }
       }
-      if (e.getValue() + 1 + possible >= majority) {
+      // An absent proposer voted for its own proposal first (+1); a restarted one that promised
+      // is counted by the others' votes only (R6).
+      int own = proposerPromised ? 0 : 1;
+      if (votes + own + possible >= majority) {
         result.add(value);
       }
     }
