@@ -161,7 +161,7 @@ public abstract class TransportContractTest {
     Buffer notJson = Buffer.buffer("{\"v\":1,\"from\":", StandardCharsets.UTF_8.name());
     Buffer unknownSender = envelope("n9", probe("n9", "n2", stranger));
     Buffer futureVersion = Buffer.buffer(envelope("n1", probe("n1", "n2", stranger)).toString()
-        .replace("\"v\":1", "\"v\":99"), StandardCharsets.UTF_8.name());
+        .replace("\"v\":" + raftsimple.transport.WireCodec.VERSION, "\"v\":99"), StandardCharsets.UTF_8.name());
     mustFail(fixture.injectAsMember("n2", notJson), "not JSON")
         .compose(v -> mustFail(fixture.injectAsMember("n2", unknownSender), "unknown sender"))
         .compose(v -> mustFail(fixture.injectAsMember("n2", futureVersion), "unknown version"))

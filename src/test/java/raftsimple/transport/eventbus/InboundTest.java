@@ -47,7 +47,7 @@ class InboundTest {
     assertEquals(Inbound.Refusal.MALFORMED, inbound.judge(CLUSTER, new JsonObject()).refusal());
     assertEquals(Inbound.Refusal.MALFORMED, inbound.judge(CLUSTER, Buffer.buffer("[1,2")).refusal());
     assertEquals(Inbound.Refusal.MALFORMED, inbound.judge(CLUSTER, Buffer.buffer(
-        "{\"v\":2,\"from\":\"n1\",\"messages\":[]}")).refusal());
+        "{\"v\":99,\"from\":\"n1\",\"messages\":[]}")).refusal());
   }
 
   @Test

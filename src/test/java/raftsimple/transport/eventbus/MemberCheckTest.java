@@ -68,7 +68,7 @@ class MemberCheckTest {
     https.put(ClusterIdentity.ATTR_TRANSPORT, "https");
     assertEquals(Severity.CONFLICT, judge(N2, https).severity());
     Map<String, String> wire2 = announcing("n2", SELF.clusterId());
-    wire2.put(ClusterIdentity.ATTR_WIRE, "2");
+    wire2.put(ClusterIdentity.ATTR_WIRE, "99");
     assertEquals(Severity.CONFLICT, judge(N2, wire2).severity());
   }
 
