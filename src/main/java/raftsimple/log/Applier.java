@@ -27,6 +27,8 @@ final class Applier {
   private long appliedIndex;
   /** Index of the last entry handed over (queued or in flight). */
   private long lastQueued;
+  /** Entries up to here were committed before this process started ({@link #replayed}). */
+  private long replayedUpTo;
   private Runnable onIdle;
   private boolean paused;
   private Runnable onStopped;
@@ -47,6 +49,18 @@ final class Applier {
       }
     }
     pump();
+  }
+
+  /**
+   * Hands over entries committed before this process started (the log replayed at start): applied
+   * like the others, in batches of their own, but nobody waits for their outcomes, so the state
+   * machine computes none (and applies them on a worker).
+   */
+  void replayed(List<LogEntry> entries) {
+    if (!entries.isEmpty()) {
+      replayedUpTo = Math.max(replayedUpTo, entries.get(entries.size() - 1).index());
+    }
+    committed(entries);
   }
 
   /**
@@ -101,12 +115,14 @@ final class Applier {
     if (paused || inFlight || waiting.isEmpty()) {
       return;
     }
+    boolean replay = waiting.peekFirst().index() <= replayedUpTo;
     List<LogEntry> batch = new ArrayList<>(Math.min(waiting.size(), BATCH_MAX));
-    while (!waiting.isEmpty() && batch.size() < BATCH_MAX) {
+    while (!waiting.isEmpty() && batch.size() < BATCH_MAX
+        && (waiting.peekFirst().index() <= replayedUpTo) == replay) {
       batch.add(waiting.pollFirst());
     }
     inFlight = true;
-    bus.<BusApi.ApplyResults>request(Addresses.SM_APPLY, new BusApi.ApplyBatch(batch), OPTIONS)
+    bus.<BusApi.ApplyResults>request(Addresses.SM_APPLY, new BusApi.ApplyBatch(batch, replay), OPTIONS)
         .onComplete(ar -> {
           if (ar.failed()) {
             Fatal.stop(Fatal.INTERNAL, "applying entries " + batch.get(0).index() + ".."
@@ -115,7 +131,7 @@ final class Applier {
           }
           BusApi.ApplyResults r = ar.result().body();
           appliedIndex = r.appliedIndex();
-          for (int i = 0; i < batch.size(); i++) {
+          for (int i = 0; !replay && i < batch.size(); i++) {
             onOutcome.accept(batch.get(i), r.outcomes().get(i));
           }
           inFlight = false;
