@@ -14,12 +14,17 @@ PIDS=()
 
 cleanup() {
   for p in "${PIDS[@]:-}"; do
-    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi
+    # SIGCONT first: a process stopped by a benchmark (SIGSTOP) would never act on the SIGTERM.
+    if [ -n "$p" ]; then kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; fi
   done
   for p in "${PIDS[@]:-}"; do
     if [ -n "$p" ]; then wait "$p" 2>/dev/null || true; fi
   done
-  rm -rf "$WORK"
+  if [ -n "${KEEP_WORK:-}" ]; then
+    echo "bench: logs and data kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 
@@ -40,6 +45,44 @@ build_jar() {
     echo "bench: building $JAR" >&2
     (cd "$ROOT" && mvn -B -q package -DskipTests)
   fi
+  if [ "${CDS:-1}" = 1 ] && { [ ! -f "$CDS_ARCHIVE" ] || [ "$JAR" -nt "$CDS_ARCHIVE" ]; }; then
+    build_cds
+  fi
+}
+
+# Application class-data sharing (JDK 17 AppCDS): the classes a node loads while it starts and
+# serves, parsed and verified once into $CDS_ARCHIVE, which later JVMs map instead of loading them
+# from the jar. On this machine it cuts a node's start from about 2.8 to 1.7 s of CPU. The archive is
+# built by a training run (one node: start, a few writes and reads, SIGTERM) and used by
+# start_raftsimple; a JVM ignores an archive that does not match its jar. CDS=0 turns it off.
+CDS_ARCHIVE="$ROOT/target/raftsimple.jsa"
+build_cds() {
+  echo "bench: building the class-data archive $CDS_ARCHIVE" >&2
+  local dir port pid
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/raftsimple-cds.XXXXXX")
+  port=$(free_port)
+  cat > "$dir/node.json" <<JSON
+{"nodeId":"t1","host":"127.0.0.1","port":$port,"dataDir":"$dir/data","tls":{"enabled":false}}
+JSON
+  rm -f "$CDS_ARCHIVE"
+  java -XX:ArchiveClassesAtExit="$CDS_ARCHIVE" -jar "$JAR" -conf "$dir/node.json" > "$dir/node.log" 2>&1 &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/ready" || true
+  for i in 1 2 3 4 5; do
+    curl -fsS -o /dev/null -d "{\"op\":\"put\",\"key\":\"k$i\",\"value\":\"v\"}" "http://127.0.0.1:$port/entries" || true
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/kv/k$i" || true
+  done
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/metrics" || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+  [ -f "$CDS_ARCHIVE" ] || echo "bench: no class-data archive was written; nodes start without it" >&2
+}
+
+java_opts() { # the JVM options of a benchmarked node
+  local cds=""
+  if [ "${CDS:-1}" = 1 ] && [ -f "$CDS_ARCHIVE" ]; then cds="-XX:SharedArchiveFile=$CDS_ARCHIVE"; fi
+  echo "${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} $cds"
 }
 
 wait_http() { # url
@@ -61,8 +104,8 @@ start_raftsimple() {
 {"nodeId":"$name","host":"127.0.0.1","port":$port,"dataDir":"$WORK/$name/data",
  "peers":$peers,"tls":{"enabled":false},"requestTimeoutMs":10000${extra:+,$extra}}
 JSON
-  # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of JVM options, split on purpose
-  java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} -jar "$jar" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
+  # shellcheck disable=SC2046 # a list of JVM options, split on purpose
+  java $(java_opts) -jar "$jar" -conf "$WORK/$name.json" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }
 

@@ -43,8 +43,16 @@ public final class BusApi {
    */
   public record Outcome(Hash txid, long index, Hash hash, boolean ok, JsonNode result, String reason) {}
 
-  /** Committed entries to apply, in log order, contiguous. */
-  public record ApplyBatch(List<LogEntry> entries) {}
+  /**
+   * Committed entries to apply, in log order, contiguous. {@code replayed}: they were committed
+   * before this process started (the log re-applied at start); nobody waits for their outcomes, and
+   * the reply carries none.
+   */
+  public record ApplyBatch(List<LogEntry> entries, boolean replayed) {
+    public ApplyBatch(List<LogEntry> entries) {
+      this(entries, false);
+    }
+  }
 
   /**
    * Entries the state machine has just applied ({@link Addresses#LOG_COMMITTED}): contiguous, in log
@@ -66,7 +74,11 @@ public final class BusApi {
     }
   }
 
-  /** One outcome per entry of the batch, same order; {@code appliedIndex} after the batch. */
+  /**
+   * One outcome per entry of the batch, same order; {@code appliedIndex} after the batch. For a
+   * replayed batch, nobody waits: empty, or null for every entry but the duplicates (whose marks
+   * {@code GET /log} shows).
+   */
   public record ApplyResults(List<Outcome> outcomes, long appliedIndex) {}
 
   public record Validate(JsonNode payload) {}

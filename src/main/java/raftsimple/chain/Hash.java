@@ -32,6 +32,25 @@ public final class Hash implements Comparable<Hash> {
     return new Hash(bytes.clone());
   }
 
+  /**
+   * The 32 bytes of {@code src} from {@code offset}, copied once (decoders read hashes out of a
+   * larger buffer; {@code of(copyOfRange(...))} would copy them twice).
+   */
+  public static Hash copyOf(byte[] src, int offset) {
+    if (offset < 0 || offset > src.length - BYTES) {
+      throw new IllegalArgumentException("a hash is 32 bytes: offset " + offset + " in " + src.length);
+    }
+    return new Hash(java.util.Arrays.copyOfRange(src, offset, offset + BYTES));
+  }
+
+  /** Wraps a fresh digest that nobody else holds, without copying it ({@link Hashing} only). */
+  static Hash owning(byte[] digest) {
+    if (digest.length != BYTES) {
+      throw new IllegalArgumentException("a hash is 32 bytes, got " + digest.length);
+    }
+    return new Hash(digest);
+  }
+
   /** Parses 64 hex characters; throws {@link IllegalArgumentException} naming the problem otherwise. */
   public static Hash parse(String hex) {
     if (hex == null || hex.length() != 2 * BYTES) {

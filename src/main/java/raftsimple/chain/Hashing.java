@@ -36,7 +36,7 @@ public final class Hashing {
   public static Hash sha256(byte[] data) {
     MessageDigest md = SHA256.get();
     md.reset();
-    return Hash.of(md.digest(data));
+    return Hash.owning(md.digest(data));
   }
 
   public static Hash txid(long tsMs, String origin, byte[] payload) {
@@ -47,7 +47,7 @@ public final class Hashing {
     md.update(origin.getBytes(StandardCharsets.UTF_8));
     md.update((byte) '\n');
     md.update(payload);
-    return Hash.of(md.digest());
+    return Hash.owning(md.digest());
   }
 
   public static Hash chain(Hash prev, Hash txid) {
@@ -56,7 +56,7 @@ public final class Hashing {
     txid.copyTo(in, Hash.BYTES);
     MessageDigest md = SHA256.get();
     md.reset();
-    return Hash.of(md.digest(in));
+    return Hash.owning(md.digest(in));
   }
 
   public static Hash valueId(String proposer, List<Entry> entries) {
@@ -69,6 +69,6 @@ public final class Hashing {
       e.txid().copyTo(buf, 0);
       md.update(buf);
     }
-    return Hash.of(md.digest());
+    return Hash.owning(md.digest());
   }
 }

@@ -35,6 +35,8 @@ final class Applier {
   private long appliedIndex;
   /** Index of the last entry handed over (queued or in flight). */
   private long lastQueued;
+  /** Entries up to here were committed before this process started ({@link #replayed}). */
+  private long replayedUpTo;
   private Runnable onIdle;
   private boolean paused;
   private Runnable onStopped;
@@ -76,6 +78,18 @@ final class Applier {
     Gauge.builder("raftsimple_apply_pending_entries", this, a -> a.lastQueued - a.appliedIndex)
         .description("Entries committed on this node and not yet applied by its state machine")
         .register(registry);
+  }
+
+  /**
+   * Hands over entries committed before this process started (the log replayed at start): applied
+   * like the others, in batches of their own, but nobody waits for their outcomes, so the state
+   * machine computes none (and applies them on a worker).
+   */
+  void replayed(List<LogEntry> entries) {
+    if (!entries.isEmpty()) {
+      replayedUpTo = Math.max(replayedUpTo, entries.get(entries.size() - 1).index());
+    }
+    committed(entries);
   }
 
   /**
@@ -133,12 +147,14 @@ final class Applier {
     if (paused || inFlight || waiting.isEmpty()) {
       return;
     }
+    boolean replay = waiting.peekFirst().index() <= replayedUpTo;
     List<LogEntry> batch = new ArrayList<>(Math.min(waiting.size(), BATCH_MAX));
-    while (!waiting.isEmpty() && batch.size() < BATCH_MAX) {
+    while (!waiting.isEmpty() && batch.size() < BATCH_MAX
+        && (waiting.peekFirst().index() <= replayedUpTo) == replay) {
       batch.add(waiting.pollFirst());
     }
     inFlight = true;
-    bus.<BusApi.ApplyResults>request(Addresses.SM_APPLY, new BusApi.ApplyBatch(batch), OPTIONS)
+    bus.<BusApi.ApplyResults>request(Addresses.SM_APPLY, new BusApi.ApplyBatch(batch, replay), OPTIONS)
         .onComplete(ar -> {
           if (ar.failed()) {
             Fatal.stop(Fatal.INTERNAL, "applying entries " + batch.get(0).index() + ".."
@@ -150,7 +166,11 @@ final class Applier {
           recordLag();
           bus.publish(Addresses.LOG_COMMITTED,
               new BusApi.Committed(Collections.unmodifiableList(batch)), Addresses.LOCAL);
-          for (int i = 0; i < batch.size(); i++) {
+          // A replayed batch's outcomes are empty, or null but for its duplicates (their marks).
+          for (int i = 0; i < batch.size() && i < r.outcomes().size(); i++) {
+            if (r.outcomes().get(i) == null) {
+              continue;
+            }
             onOutcome.accept(batch.get(i), r.outcomes().get(i));
           }
           inFlight = false;

@@ -30,6 +30,7 @@ import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;
+import raftsimple.storage.SnapshotFile;
 import raftsimple.storage.SnapshotStore;
 
 /**
@@ -87,36 +88,58 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     this.peerClientOptions = peerClientOptions;
   }
 
+  /**
+   * Starts without blocking the event loop (issue 10): the newest snapshot is read and the WAL
+   * replayed on the WAL worker, the core built there too (it walks the whole log); the state
+   * machine is restored and re-applies the log on a worker of its own, fed each commit record as
+   * soon as the replay has verified it, so replay and re-apply overlap. Done once the state machine
+   * has caught up with the replayed log: the transport and the ingress start after this.
+   */
   @Override
   public Future<?> start() {
     LocalCodec.registerAll(vertx.eventBus());
     worker = vertx.createSharedWorkerExecutor("raftsimple-wal-" + config.nodeId(), 1);
     queries = new LogQueries(config);
     SnapshotStore snapshotStore = new SnapshotStore(config.dataDir().resolve("snapshots"));
-    return worker.executeBlocking(() -> Bootstrap.open(config, storeFactory, snapshotStore), true)
-        .compose(this::withMembership)
-        .compose(boot -> {
-          store = boot.store();
-          node = new Node(settings(), boot.state(), new SecureRandom().nextLong(), boot.created());
-          gate = new WriteGate(store, worker, context, this::release, this::sendAll,
-              records -> step(new Input.Persisted(records)), registry);
-          applier = new Applier(vertx.eventBus(), this::onOutcome);
-          snapshots = new Snapshots(vertx, config, snapshotStore, this, registry, peerClientOptions);
-          parkedLogs = new ParkedLogQueries(queries, duplicates, config.limits().requestTimeoutMs() / 2);
-          applier.afterBatch = (batch, index) -> {
-            snapshots.applied(batch, index);
-            parkedLogs.applied(node, visibleLength, index);
-          };
-          registerMetrics();
-          visibleLength = node.length();
-          return restoreStateMachine(boot);
+    applier = new Applier(vertx.eventBus(), this::onOutcome);
+    snapshots = new Snapshots(vertx, config, snapshotStore, this, registry, peerClientOptions);
+    parkedLogs = new ParkedLogQueries(queries, duplicates, config.limits().requestTimeoutMs() / 2);
+    applier.afterBatch = (batch, index) -> {
+      snapshots.applied(batch, index);
+      if (node != null) { // null while the log replayed at start is re-applied
+        parkedLogs.applied(node, visibleLength, index);
+      }
+    };
+    long t0 = System.nanoTime();
+    return worker.executeBlocking(() -> snapshotStore.latest().orElse(null), true)
+        .compose(snap -> {
+          Future<Void> restored = restoreSnapshot(snap);
+          return worker.executeBlocking(() -> Bootstrap.open(config, storeFactory, snap,
+                  entries -> context.runOnContext(v -> applier.replayed(entries))), true)
+              .compose(this::withMembership)
+              .compose(boot -> worker.executeBlocking(() -> new Node(settings(), boot.state(),
+                  new SecureRandom().nextLong(), boot.created()), true).map(n -> {
+                    node = n;
+                    return boot;
+                  }))
+              .compose(boot -> {
+                LOG.log(System.Logger.Level.INFO, "node {0}: {1} in {2} ms", config.nodeId(),
+                    boot.summary(), (System.nanoTime() - t0) / 1_000_000);
+                store = boot.store();
+                gate = new WriteGate(store, worker, context, this::release, this::sendAll,
+                    records -> step(new Input.Persisted(records)), registry);
+                registerMetrics();
+                visibleLength = node.length();
+                return restored.compose(v -> Future.<Void>future(p -> applier.whenIdle(p::complete)));
+              });
         })
         .onSuccess(v -> {
           registerConsumers();
           publishMembers();
           step(new Input.Tick(nowMs()));
-          LOG.log(System.Logger.Level.INFO, "node {0}: log at length {1}, head {2}, members {3}",
-              config.nodeId(), node.length(), node.head().hex(), node.membership());
+          LOG.log(System.Logger.Level.INFO, "node {0}: log at length {1}, head {2}, members {3}; "
+              + "state machine caught up {4} ms after the log verticle started", config.nodeId(),
+              node.length(), node.head().hex(), node.membership(), (System.nanoTime() - t0) / 1_000_000);
         });
   }
 
@@ -141,21 +164,18 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
     });
   }
 
-  /** Restores the state machine from the snapshot (if any), then applies the log after it. */
-  private Future<Void> restoreStateMachine(Bootstrap.Opened boot) {
-    Future<Void> restored = Future.succeededFuture();
-    if (boot.snapshot() != null) {
-      restored = vertx.eventBus().<Long>request(Addresses.SM_RESTORE,
-          new BusApi.Restore(boot.snapshot()::openState), Addresses.local(600_000))
-          .map(r -> {
-            applier.resetTo(boot.snapshot().length());
-            return null;
-          });
+  /**
+   * Restores the state machine from the snapshot, if any (on the state machine's worker; the
+   * replayed entries sent meanwhile wait behind it there), and tells the applier where the log
+   * after it starts.
+   */
+  private Future<Void> restoreSnapshot(SnapshotFile snap) {
+    if (snap == null) {
+      return Future.succeededFuture();
     }
-    return restored.compose(v -> {
-      applier.committed(node.log().range(node.log().firstIndex(), Integer.MAX_VALUE));
-      return Future.<Void>future(p -> applier.whenIdle(p::complete));
-    });
+    applier.resetTo(snap.length());
+    return vertx.eventBus().<Long>request(Addresses.SM_RESTORE, new BusApi.Restore(snap::openState),
+        Addresses.local(600_000)).mapEmpty();
   }
 
   private NodeSettings settings() {

@@ -105,7 +105,9 @@ final class Snapshots {
     }
     NodeConfig.Limits l = config.limits();
     boolean due = entriesSince >= l.snapshotEveryEntries() || bytesSince >= l.snapshotEveryBytes();
-    if (due && !taking && host.node().log().isBoundary(appliedIndex)) {
+    // No node yet: the log replayed at start is being re-applied; the first batch after it has
+    // been built takes the snapshot if one is due.
+    if (due && !taking && host.node() != null && host.node().log().isBoundary(appliedIndex)) {
       take(appliedIndex);
     }
   }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,12 +19,26 @@ import raftsimple.storage.Wal;
  * segmented write-ahead log under {@code <dataDir>/wal}. Opening replays the whole log once; the
  * records are kept only until {@link #replay} hands them over.
  *
+ * <p>Replay decodes each record straight out of the WAL's read buffer. A vote or accept record
+ * (each carries a whole proposal, so together they are about half the WAL) is only kept as bytes
+ * until a later commit record ends beyond its instance: then it can no longer change what
+ * {@link raftsimple.core.DurableState} rebuilds (the commit resets the instance state, or an
+ * earlier one already did), so it is dropped without being decoded. The few that survive — those
+ * about the instance at the head — are decoded before the constructor returns, so a malformed one
+ * still stops the start. Frames are CRC-checked either way.
+ *
  * <p>For compaction it remembers, per segment, the highest log length any of its records is still
  * needed for ({@link #neededUpTo}); once a snapshot covers that length the segment can go.
  */
 public final class WalRecordStore implements RecordStore {
+  /** A vote or accept record not decoded yet: its instance length and a copy of its bytes. */
+  private record Deferred(long instance, byte[] bytes) {}
+
   private final Wal wal;
-  private List<DurableRecord> replayed = new ArrayList<>();
+  /** Replayed records in WAL order: a DurableRecord, a {@link Deferred}, or null (dropped). */
+  private List<Object> replayed = new ArrayList<>();
+  /** Positions in {@link #replayed} of the Deferred records no commit has superseded yet. */
+  private final List<Integer> openDeferred = new ArrayList<>();
   private final TreeMap<Long, Long> neededBySegment = new TreeMap<>();
   /** The highest txid-clock record written, and the segment holding it (kept across compaction). */
   private long clockTs;
@@ -41,15 +57,44 @@ public final class WalRecordStore implements RecordStore {
         }
 
         @Override
-        public void visit(long segment, byte[] bytes) {
-          DurableRecord r = RecordCodec.decode(bytes);
-          replayed.add(r);
-          noteClock(r, segment);
-          neededBySegment.merge(segment, neededUpTo(r), Math::max);
+        public void visit(long segment, byte[] buf, int offset, int length) {
+          onReplayed(segment, buf, offset, length);
         }
       });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the write-ahead log in " + dir, e);
+    }
+    for (int at : openDeferred) {
+      replayed.set(at, RecordCodec.decode(((Deferred) replayed.get(at)).bytes()));
+    }
+    openDeferred.clear();
+  }
+
+  private void onReplayed(long segment, byte[] buf, int offset, int length) {
+    long instance = RecordCodec.proposalRecordInstance(buf, offset, length);
+    if (instance >= 0) {
+      openDeferred.add(replayed.size());
+      replayed.add(new Deferred(instance, Arrays.copyOfRange(buf, offset, offset + length)));
+      neededBySegment.merge(segment, instance + 1, Math::max);
+      return;
+    }
+    DurableRecord r = RecordCodec.decode(buf, offset, length);
+    if (r instanceof DurableRecord.CommitRecord c) {
+      supersede(c.entries().get(c.entries().size() - 1).index());
+    }
+    replayed.add(r);
+    noteClock(r, segment);
+    neededBySegment.merge(segment, neededUpTo(r), Math::max);
+  }
+
+  /** Drops the deferred records about instances before {@code commitEnd}: that commit ends them. */
+  private void supersede(long commitEnd) {
+    for (Iterator<Integer> it = openDeferred.iterator(); it.hasNext(); ) {
+      int at = it.next();
+      if (((Deferred) replayed.get(at)).instance() < commitEnd) {
+        replayed.set(at, null);
+        it.remove();
+      }
     }
   }
 
@@ -84,9 +129,13 @@ public final class WalRecordStore implements RecordStore {
 
   @Override
   public void replay(Consumer<DurableRecord> visitor) {
-    List<DurableRecord> records = replayed;
+    List<Object> records = replayed;
     replayed = List.of();
-    records.forEach(visitor);
+    for (Object r : records) {
+      if (r != null) {
+        visitor.accept((DurableRecord) r);
+      }
+    }
   }
 
   @Override

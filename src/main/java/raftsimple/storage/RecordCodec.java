@@ -275,10 +275,27 @@ public final class RecordCodec {
     if (bytes == null) {
       throw new CorruptRecordException("record bytes are null");
     }
-    Reader in = new Reader(bytes);
+    return decode(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Decodes the record in {@code bytes[offset, offset + length)} (e.g. straight out of a WAL read
+   * buffer, without copying the record first); nothing of the decoded record refers to
+   * {@code bytes}, so the caller may reuse the buffer. Offsets in error messages count from
+   * {@code offset}.
+   */
+  public static DurableRecord decode(byte[] bytes, int offset, int length) {
+    if (bytes == null) {
+      throw new CorruptRecordException("record bytes are null");
+    }
+    if (offset < 0 || length < 0 || offset > bytes.length - length) {
+      throw new IllegalArgumentException("range " + offset + "+" + length + " is outside the "
+          + bytes.length + "-byte buffer");
+    }
+    Reader in = new Reader(bytes, offset, length);
     int version = in.u8("format version");
     if (version != FORMAT_VERSION) {
-      throw in.corrupt(0, "unsupported format version " + version + " (this build reads 1)");
+      throw in.corrupt(in.start, "unsupported format version " + version + " (this build reads 1)");
     }
     int type = in.u8("record type");
     DurableRecord r = decodeBody(in, type);
@@ -286,6 +303,23 @@ public final class RecordCodec {
       throw in.corrupt(in.pos, in.remaining() + " trailing bytes after a type " + type + " record");
     }
     return r;
+  }
+
+  /**
+   * For the encoding of a vote or accept record (the records that carry a whole proposal): the
+   * length of the instance it is about; -1 for every other record, and for bytes too short or of
+   * another version to tell. Reads the first ten bytes and validates nothing else: replay uses it
+   * to leave undecoded the records that a later commit makes irrelevant.
+   */
+  public static long proposalRecordInstance(byte[] bytes, int offset, int length) {
+    if (length < 2 + 8 + Hash.BYTES || bytes[offset] != FORMAT_VERSION) {
+      return -1;
+    }
+    int type = bytes[offset + 1];
+    if (type != TYPE_VOTE && type != TYPE_ACCEPT) {
+      return -1;
+    }
+    return ByteBuffer.wrap(bytes, offset + 2, 8).getLong();
   }
 
   private static DurableRecord decodeBody(Reader in, int type) {
@@ -310,7 +344,7 @@ public final class RecordCodec {
         return new DurableRecord.ClockRecord(ts);
       }
       default:
-        throw in.corrupt(1, "unknown record type " + type);
+        throw in.corrupt(in.start + 1, "unknown record type " + type);
     }
   }
 
@@ -396,20 +430,27 @@ public final class RecordCodec {
   private static final class Reader {
     private final byte[] a;
     private final ByteBuffer view;
+    /** The record is {@code a[start, end)}; {@code pos} is absolute in {@code a}. */
+    final int start;
+    private final int end;
     int pos;
 
-    Reader(byte[] a) {
+    Reader(byte[] a, int start, int length) {
       this.a = a;
       this.view = ByteBuffer.wrap(a);
+      this.start = start;
+      this.end = start + length;
+      this.pos = start;
     }
 
     int remaining() {
-      return a.length - pos;
+      return end - pos;
     }
 
+    /** {@code at}: a position in {@code a}; the message counts from the record's first byte. */
     CorruptRecordException corrupt(int at, String why) {
       return new CorruptRecordException(
-          "corrupt durable record (" + a.length + " bytes) at offset " + at + ": " + why);
+          "corrupt durable record (" + (end - start) + " bytes) at offset " + (at - start) + ": " + why);
     }
 
     private void need(long n, String what) {
@@ -461,7 +502,7 @@ public final class RecordCodec {
 
     Hash hash(String what) {
       need(Hash.BYTES, what + " (32-byte hash)");
-      Hash h = Hash.of(Arrays.copyOfRange(a, pos, pos + Hash.BYTES));
+      Hash h = Hash.copyOf(a, pos);
       pos += Hash.BYTES;
       return h;
     }

@@ -17,8 +17,12 @@ import java.util.zip.CRC32C;
 final class SegmentReader {
   private static final int WINDOW_BYTES = 1 << 20;
 
-  /** What {@link #read} found at an offset: a record, or the reason the frame there is bad. */
-  record Frame(byte[] record, long end, String problem) {
+  /**
+   * What {@link #read} found at an offset: a record in {@code buf[offset, offset + length)}, or the
+   * reason the frame there is bad. {@code buf} is usually the reader's window, valid only until the
+   * next call; a record larger than the window gets an array of its own.
+   */
+  record Frame(byte[] buf, int offset, int length, long end, String problem) {
     boolean valid() {
       return problem == null;
     }
@@ -54,25 +58,38 @@ final class SegmentReader {
     }
   }
 
-  /** The frame starting at {@code pos}, fully checked (length bounds and CRC32C). */
+  /**
+   * The frame starting at {@code pos}, fully checked (length bounds and CRC32C). The record is
+   * checked and handed out where it lies in the window: replaying millions of small records
+   * copies none of them.
+   */
   Frame read(long pos) throws IOException {
     String bad = checkHeader(pos);
     if (bad != null) {
-      return new Frame(null, pos, bad);
+      return new Frame(null, 0, 0, pos, bad);
     }
     int len = window.getInt(fill(pos, Wal.FRAME_HEADER_BYTES));
     int storedCrc = window.getInt(fill(pos + 4, 4));
-    byte[] record = new byte[len];
-    copy(pos + Wal.FRAME_HEADER_BYTES, record, 0, len);
+    long body = pos + Wal.FRAME_HEADER_BYTES;
+    byte[] buf;
+    int off;
+    if (len <= WINDOW_BYTES) {
+      buf = window.array();
+      off = fill(body, len);
+    } else {
+      buf = new byte[len];
+      off = 0;
+      copy(body, buf, 0, len);
+    }
     crc.reset();
-    crc.update(record, 0, len);
+    crc.update(buf, off, len);
     int computed = (int) crc.getValue();
     if (computed != storedCrc) {
       String why = String.format(
           "CRC32C mismatch in a %d-byte record: stored %08x, computed %08x", len, storedCrc, computed);
-      return new Frame(null, pos, why);
+      return new Frame(null, 0, 0, pos, why);
     }
-    return new Frame(record, pos + Wal.FRAME_HEADER_BYTES + len, null);
+    return new Frame(buf, off, len, body + len, null);
   }
 
   /**

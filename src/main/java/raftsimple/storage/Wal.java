@@ -77,6 +77,16 @@ public final class Wal implements Closeable {
     default void visit(long segment, byte[] record) {
       visit(record);
     }
+
+    /**
+     * The record in {@code buf[offset, offset + length)}, in segment {@code segment}: the WAL's
+     * read buffer, valid only during this call (replay calls this one; decoders that copy what
+     * they keep override it and save a copy per record). By default, a copy goes to
+     * {@link #visit(long, byte[])}.
+     */
+    default void visit(long segment, byte[] buf, int offset, int length) {
+      visit(segment, Arrays.copyOfRange(buf, offset, offset + length));
+    }
   }
 
   /** Where replay cut the last segment and why. */
@@ -295,7 +305,7 @@ public final class Wal implements Closeable {
           if (!f.valid()) {
             throw new WalCorruptException(file, pos, f.problem() + " (in a segment that is not the last)");
           }
-          deliver(f.record());
+          deliver(f);
           pos = f.end();
         }
       }
@@ -342,16 +352,16 @@ public final class Wal implements Closeable {
           truncate(file, ch, pos, f.problem());
           return pos;
         }
-        deliver(f.record());
+        deliver(f);
         pos = f.end();
       }
       return pos;
     }
 
-    private void deliver(byte[] record) {
+    private void deliver(SegmentReader.Frame f) {
       records++;
-      recordBytes += record.length;
-      visitor.visit(segment, record);
+      recordBytes += f.length();
+      visitor.visit(segment, f.buf(), f.offset(), f.length());
     }
 
     /** Null when the header is exactly right for segment {@code number}; else what is wrong. */

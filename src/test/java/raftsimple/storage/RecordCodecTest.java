@@ -167,6 +167,47 @@ class RecordCodecTest {
     assertTrue(succeeded > 1000, "only " + succeeded + " flipped encodings decoded");
   }
 
+  /** WAL replay decodes straight out of its read buffer: a record amid other bytes. */
+  @Test
+  void decodeInPlace_readsTheRecordAmidOtherBytes_andCountsOffsetsFromItsStart() {
+    for (DurableRecord r : Fixtures.everyType()) {
+      byte[] bytes = RecordCodec.encode(r);
+      byte[] buf = new byte[bytes.length + 20];
+      Arrays.fill(buf, (byte) 0x7F);
+      System.arraycopy(bytes, 0, buf, 13, bytes.length);
+      assertEquals(r, RecordCodec.decode(buf, 13, bytes.length), "in place: " + r);
+    }
+    byte[] promise = RecordCodec.encode(new PromiseRecord(42, Hash.ZERO, new Ballot(3, "n1")));
+    byte[] buf = new byte[promise.length + 9];
+    System.arraycopy(promise, 0, buf, 9, promise.length);
+    buf[9 + 2] = (byte) 0x80; // instance length negative
+    CorruptRecordException e = assertThrows(CorruptRecordException.class,
+        () -> RecordCodec.decode(buf, 9, promise.length));
+    assertTrue(e.getMessage().contains("(" + promise.length + " bytes) at offset 2:"), e.getMessage());
+    // The record ends where the caller says, not where the buffer does: a cut record is refused.
+    assertThrows(CorruptRecordException.class, () -> RecordCodec.decode(buf, 9, promise.length - 1));
+    assertThrows(IllegalArgumentException.class, () -> RecordCodec.decode(buf, 9, promise.length + 1));
+  }
+
+  @Test
+  void proposalRecordInstance_namesTheInstanceOfVotesAndAcceptsOnly() {
+    Proposal p = Fixtures.proposal("n2");
+    Hash head = Fixtures.chain(1).get(0).hash();
+    byte[] vote = RecordCodec.encode(new VoteRecord(77, head, p));
+    byte[] accept = RecordCodec.encode(new DurableRecord.AcceptRecord(78, head, new Ballot(2, "n1"), p));
+    assertEquals(77, RecordCodec.proposalRecordInstance(vote, 0, vote.length));
+    assertEquals(78, RecordCodec.proposalRecordInstance(accept, 0, accept.length));
+    for (DurableRecord r : Fixtures.everyType()) {
+      byte[] b = RecordCodec.encode(r);
+      if (!(r instanceof VoteRecord) && !(r instanceof DurableRecord.AcceptRecord)) {
+        assertEquals(-1, RecordCodec.proposalRecordInstance(b, 0, b.length), "not a proposal record: " + r);
+      }
+    }
+    assertEquals(-1, RecordCodec.proposalRecordInstance(vote, 0, 20), "too short to tell");
+    assertEquals(-1, RecordCodec.proposalRecordInstance(with(vote, 0, 2), 0, vote.length),
+        "another format version");
+  }
+
   /** Decode must succeed (and then re-encode to the same bytes) or throw CorruptRecordException. */
   private static boolean decodeOrCorrupt(byte[] b, String what) {
     DurableRecord r;

@@ -49,6 +49,12 @@ import raftsimple.statemachine.StateMachines;
 public final class StateMachineVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(StateMachineVerticle.class.getName());
 
+  /**
+   * Larger batches, and every replayed one, are applied on a worker ({@link #offLoop}): a batch
+   * this size costs about a millisecond on the loop when warm.
+   */
+  static final int ON_LOOP_ENTRIES_MAX = 256;
+
   /** Most reads waiting for a future index at once. */
   public static final int WAITING_READS_MAX = 10_000;
   /** How long a read waits for its index when no config says otherwise. */
@@ -62,10 +68,11 @@ public final class StateMachineVerticle extends VerticleBase {
   /** Set once applying failed; every later request fails with it. */
   private String failure;
   /**
-   * Requests that arrived while a snapshot is restored on a worker thread, answered in arrival
-   * order once it is done (the state is not to be touched meanwhile); null when none is running.
+   * Requests that arrived while a snapshot is restored or a large batch applied on a worker thread
+   * ({@link #offLoop}), answered in arrival order once it is done (the state is not to be touched
+   * meanwhile); null when none is running.
    */
-  private ArrayDeque<Runnable> heldDuringRestore;
+  private ArrayDeque<Runnable> held;
 
   /**
    * Resolves {@code config.stateMachine()} now, so a bad class name fails deployment at start.
@@ -122,8 +129,8 @@ public final class StateMachineVerticle extends VerticleBase {
         bus.localConsumer(
             address,
             m -> {
-              if (heldDuringRestore != null) {
-                heldDuringRestore.add(() -> dispatch(h, m));
+              if (held != null) {
+                held.add(() -> dispatch(h, m));
               } else {
                 dispatch(h, m);
               }
@@ -158,20 +165,70 @@ public final class StateMachineVerticle extends VerticleBase {
       m.fail(400, "expected " + ApplyBatch.class.getName() + ", got " + typeOf(m.body()));
       return;
     }
-    List<Outcome> outcomes;
-    try {
-      outcomes = state.apply(b.entries());
-    } catch (Exception | Error e) {
-      // Errors too: a StackOverflowError or NoClassDefFoundError in user code leaves the state just as
-      // untrustworthy, and the log verticle must hear about it rather than wait for a timeout.
-      failure = "state machine failed at index " + (state.appliedIndex() + 1) + ": " + e;
-      LOG.log(System.Logger.Level.ERROR, failure, e);
-      m.fail(500, failure);
-      failWaiting(500, failure);
+    if (b.replayed() || b.entries().size() > ON_LOOP_ENTRIES_MAX) {
+      // Re-applying the log at start (100k entries: seconds, cold), or a large catch-up: on a
+      // worker, as a restore, with every other request held until it is done — the event loop
+      // is shared with the log and the transport, which must not wait meanwhile.
+      offLoop(() -> applyBatch(b), r -> {
+        m.reply(r);
+        answerReads();
+      }, e -> failApply(m, e));
       return;
     }
-    m.reply(new ApplyResults(List.copyOf(outcomes), state.appliedIndex()));
+    ApplyResults r;
+    try {
+      r = applyBatch(b);
+    } catch (Exception | Error e) {
+      failApply(m, e);
+      return;
+    }
+    m.reply(r);
     answerReads();
+  }
+
+  private ApplyResults applyBatch(ApplyBatch b) {
+    if (b.replayed()) {
+      // Outcomes only where one is still read: a duplicate's (its mark), null elsewhere.
+      return new ApplyResults(state.applyReplayed(b.entries()), state.appliedIndex());
+    }
+    return new ApplyResults(List.copyOf(state.apply(b.entries())), state.appliedIndex());
+  }
+
+  private void failApply(Message<Object> m, Throwable e) {
+    // Errors too: a StackOverflowError or NoClassDefFoundError in user code leaves the state just as
+    // untrustworthy, and the log verticle must hear about it rather than wait for a timeout.
+    failure = "state machine failed at index " + (state.appliedIndex() + 1) + ": " + e;
+    LOG.log(System.Logger.Level.ERROR, failure, e);
+    m.fail(500, failure);
+    failWaiting(500, failure);
+  }
+
+  /**
+   * Runs {@code task} on a worker thread while every request that arrives meanwhile waits, then
+   * answers those in arrival order: the user's machine is still called by one thread at a time, and
+   * nothing sees the state half-way.
+   */
+  private <T> void offLoop(java.util.concurrent.Callable<T> task, java.util.function.Consumer<T> done,
+      java.util.function.Consumer<Throwable> failed) {
+    held = new ArrayDeque<>();
+    vertx.executeBlocking(task, true).onComplete(ar -> {
+      if (ar.succeeded()) {
+        done.accept(ar.result());
+      } else {
+        failed.accept(ar.cause());
+      }
+      ArrayDeque<Runnable> waiting = held;
+      held = null;
+      while (!waiting.isEmpty()) {
+        if (held != null) {
+          // A held request went off the loop in turn (a restore, then a replayed batch): the
+          // rest waits for it too, still in arrival order.
+          held.addAll(waiting);
+          break;
+        }
+        waiting.poll().run();
+      }
+    });
   }
 
   private void onRead(Message<Object> m) {
@@ -216,31 +273,27 @@ public final class StateMachineVerticle extends VerticleBase {
     // small machine is shared with the ingress and the log. The state is read as a stream from the
     // snapshot file. The user's machine is still called by one thread at a time: every other
     // request waits until the restore is done.
-    heldDuringRestore = new ArrayDeque<>();
-    vertx.executeBlocking(() -> {
+    offLoop(() -> {
       try (java.io.InputStream in = r.source().open()) {
         state.restore(in);
       }
       return state.appliedIndex();
-    }, false).onComplete(ar -> {
-      if (ar.succeeded()) {
-        m.reply(ar.result());
-      } else if (ar.cause() instanceof IllegalArgumentException e) {
+    }, index -> {
+      m.reply(index);
+      answerReads();
+    }, e -> {
+      if (e instanceof IllegalArgumentException) {
         m.fail(400, "snapshot refused: " + e.getMessage());
-      } else if (ar.cause() instanceof java.io.IOException || ar.cause() instanceof java.io.UncheckedIOException) {
+      } else if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
         // The snapshot could not be read; the machine checks its input before it changes anything.
-        m.fail(400, "snapshot refused: it could not be read: " + ar.cause());
+        m.fail(400, "snapshot refused: it could not be read: " + e);
       } else {
         // Not a refusal of the bytes (checked before anything changes): the user's restore broke
         // part-way, so the state can no longer be trusted, as after a failed apply.
-        LOG.log(System.Logger.Level.ERROR, "state machine failed to restore a snapshot", ar.cause());
-        failure = "state machine failed to restore a snapshot: " + ar.cause();
+        LOG.log(System.Logger.Level.ERROR, "state machine failed to restore a snapshot", e);
+        failure = "state machine failed to restore a snapshot: " + e;
         m.fail(500, failure);
       }
-      ArrayDeque<Runnable> held = heldDuringRestore;
-      heldDuringRestore = null;
-      held.forEach(Runnable::run);
-      answerReads();
     });
   }
 

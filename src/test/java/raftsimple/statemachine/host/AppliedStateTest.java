@@ -218,6 +218,38 @@ class AppliedStateTest {
     assertTrue(other.read("alice").isPresent());
   }
 
+  /**
+   * Re-applying the log at start skips only the copies of results nobody reads: the state, the
+   * idempotency table (outcomes included: a retry after the restart gets the original) and so the
+   * snapshot bytes are those of a normal apply.
+   */
+  @Test
+  void applyReplayed_endsInTheSameStateAndTableAsApply() {
+    List<LogEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      entries.add(log.next(i % 3 == 0 ? append("l" + i % 2, i) : put("p" + i % 5, i), i % 4 == 0 ? "key" + i : null));
+    }
+    entries.add(log.next("{\"op\":\"cas\",\"key\":\"zz\",\"expect\":1,\"value\":1}", "rejected-key"));
+    entries.add(log.next(put("p1", 7), "key4")); // a known key with a different body
+    AppliedState replayed = new AppliedState(new KvStateMachine(), 100);
+    state.apply(entries.subList(0, 25));
+    state.apply(entries.subList(25, entries.size()));
+    replayed.applyReplayed(entries.subList(0, 25));
+    replayed.applyReplayed(entries.subList(25, entries.size()));
+    assertEquals(state.appliedIndex(), replayed.appliedIndex());
+    assertArrayEquals(state.snapshot(), replayed.snapshot());
+    assertEquals(state.lookup("key8"), replayed.lookup("key8"));
+    assertEquals(text(state.lookup("key8").outcome().result()), text(replayed.lookup("key8").outcome().result()));
+
+    LogEntry retry = log.next(append("l0", 0), "key0");
+    assertEquals(state.apply(List.of(retry)), replayed.apply(List.of(retry)));
+    LogEntry gap = log.next(put("a", 1));
+    log.next(put("a", 2));
+    assertThrows(IllegalStateException.class, () -> replayed.applyReplayed(List.of(log.next(put("a", 3)))),
+        "replayed entries must continue the log too");
+    assertEquals(gap.index() - 1, replayed.appliedIndex(), "nothing applied from a batch out of order");
+  }
+
   @Test
   void restore_cutsATableLargerThanTheBound_oldestFirst() {
     for (int i = 0; i < 5; i++) {

@@ -126,6 +126,58 @@ class StateMachineVerticleTest {
     }));
   }
 
+  /**
+   * A restart restores the snapshot and re-applies the log after it, both on a worker: a request
+   * sent meanwhile waits for both (in arrival order), never sees the state half-way.
+   */
+  @Test
+  void replayedBatch_afterARestore_isAppliedOffTheLoop_requestsWaitForBoth(Vertx vertx, VertxTestContext ctx) {
+    AppliedState donor = new AppliedState(new KvStateMachine(), 10);
+    List<LogEntry> before = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      before.add(log.next("{\"op\":\"put\",\"key\":\"k" + i + "\",\"value\":" + i + "}"));
+    }
+    donor.apply(before);
+    byte[] snapshot = donor.snapshot();
+    List<LogEntry> after = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      after.add(log.next("{\"op\":\"put\",\"key\":\"r" + i + "\",\"value\":" + i + "}"));
+    }
+    deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10)).onComplete(ctx.succeeding(id -> {
+      Future<Long> restored = ask(vertx, Addresses.SM_RESTORE, new BusApi.Restore(() -> new java.io.ByteArrayInputStream(snapshot)));
+      Future<ApplyResults> replayed = ask(vertx, Addresses.SM_APPLY, new ApplyBatch(after, true));
+      Future<ReadResult> read = ask(vertx, Addresses.SM_READ, new Read("r19999", 0));
+      Future<ReadResult> old = ask(vertx, Addresses.SM_READ, new Read("k0", 0));
+      Future.all(restored, replayed, read, old).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+        assertEquals(20_000L, restored.result());
+        assertEquals(new ApplyResults(List.of(), 40_000), replayed.result(), "no outcomes for a replay");
+        assertEquals(new ReadResult("r19999", json("19999"), 40_000), read.result());
+        assertEquals(new ReadResult("k0", json("0"), 40_000), old.result());
+        ctx.completeNow();
+      })));
+    }));
+  }
+
+  /** A batch too large for the loop goes to a worker, with its outcomes as usual. */
+  @Test
+  void largeBatch_isAppliedOffTheLoop_withItsOutcomes(Vertx vertx, VertxTestContext ctx) {
+    List<LogEntry> entries = new ArrayList<>();
+    for (int i = 0; i <= StateMachineVerticle.ON_LOOP_ENTRIES_MAX; i++) {
+      entries.add(log.next("{\"op\":\"put\",\"key\":\"a\",\"value\":" + i + "}"));
+    }
+    deploy(vertx, new StateMachineVerticle(new KvStateMachine(), 10)).onComplete(ctx.succeeding(id -> {
+      Future<ApplyResults> applied = ask(vertx, Addresses.SM_APPLY, new ApplyBatch(entries));
+      Future<ReadResult> read = ask(vertx, Addresses.SM_READ, new Read("a", 0));
+      Future.all(applied, read).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+        int n = entries.size();
+        assertEquals(n, applied.result().outcomes().size());
+        assertEquals(json("{\"prev\":" + (n - 2) + "}"), applied.result().outcomes().get(n - 1).result());
+        assertEquals(new ReadResult("a", json(String.valueOf(n - 1)), n), read.result());
+        ctx.completeNow();
+      })));
+    }));
+  }
+
   @Test
   void restore_ofBytesThatAreNotASnapshot_fails400_andChangesNothing(Vertx vertx, VertxTestContext ctx) {
     LogEntry e1 = log.next("{\"op\":\"put\",\"key\":\"a\",\"value\":1}");
