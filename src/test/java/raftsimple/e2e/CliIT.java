@@ -28,8 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * reads, the log, status, failover to the next endpoint, exit statuses, chain verification (also
  * {@code deploy/verify-chain.sh}), membership changes with a client certificate, a node joined by
  * the script and read from at once, and a backup saved from the loaded cluster and restored into a
- * fresh single node that then has the same head and state. ({@code watch} is tested against a fake
- * server in {@code cli/WatchCommandTest}, the server side being built separately.)
+ * fresh single node that then has the same head and state, and {@code watch} printing the log
+ * from an index and then entries as they commit ({@code cli/WatchCommandTest} covers its
+ * reconnects against a fake server).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class CliIT {
@@ -128,6 +129,7 @@ class CliIT {
       phases.mark("wrapper");
       writesAndReads();
       theLog(api);
+      watch();
       statusAndFailover();
       phases.mark("writes, reads, log, status");
       verification();
@@ -190,6 +192,34 @@ class CliIT {
     assertTrue(notJson.err().contains("not JSON"), notJson.toString());
     fails(2, "put", "onlyakey");
     fails(2, "frobnicate");
+  }
+
+  /**
+   * {@code watch --from 1 --count N} prints the first N entries exactly as {@code log} does, one
+   * JSON object per line, in order; a watch started at the head prints entries written after it
+   * started, then exits 0 at its count.
+   */
+  private void watch() throws Exception {
+    long length = ok("head").json().get("length").asLong();
+    String[] logged = ok("log", "--from", "1", "--limit", Long.toString(length)).out().strip().split("\n");
+    String[] watched = ok("watch", "--from", "1", "--count", Long.toString(length)).out().strip().split("\n");
+    assertEquals(length, watched.length, String.join("\n", watched));
+    for (int i = 0; i < watched.length; i++) {
+      JsonNode w = Api.tree(watched[i]);
+      assertEquals(i + 1, w.get("index").asLong(), watched[i]);
+      assertEquals(Api.tree(logged[i]).get("hash"), w.get("hash"), "entry " + (i + 1) + " as log prints it");
+    }
+    java.util.concurrent.CompletableFuture<Run> live = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> ctl("watch", "--from", Long.toString(length + 1), "--count", "2", "--key", "watched"));
+    ok("put", "unwatched", "1");
+    ok("put", "watched", "1");
+    ok("put", "watched", "2");
+    Run r = live.get(60, TimeUnit.SECONDS);
+    assertEquals(0, r.status(), r.toString());
+    String[] two = r.out().strip().split("\n");
+    assertEquals(2, two.length, r.toString());
+    assertTrue(Api.tree(two[0]).get("index").asLong() > length + 1, "the other key's entry is filtered out: " + r);
+    assertTrue(Api.tree(two[0]).get("index").asLong() < Api.tree(two[1]).get("index").asLong(), r.toString());
   }
 
   private void theLog(Api api) throws Exception {
