@@ -70,6 +70,20 @@ final class Confirmations {
    * the removal leaked before its commit record was durable, the removed node stopped, and the
    * member, restarted without the removal, waited for it under the old voters for good).
    */
+  /**
+   * The second witness: a batch decided after the change's batch. Only a released one counts: a
+   * single voter appends its own decision before its vote is durable and releases it only once it
+   * is (R4), so a batch merely in the log may be one a crash takes back (membership seed 976: the
+   * sole remaining voter confirmed a removal on such a batch, crashed, and restarted without
+   * either). A released batch was decided on durable votes of a majority of the new voters, each
+   * durable only with its commit record for the change.
+   */
+  private boolean nextBatchWitnessed(Held h) {
+    long length = node.settings.has(Planted.H7_WITNESS_NOT_DURABLE) ? node.log.length()
+        : node.pub.releasedLength();
+    return length > h.batchEnd;
+  }
+
   private long ownLength() {
     return node.settings.has(Planted.H7_WITNESS_NOT_DURABLE) ? node.log.length()
         : node.pub.durableLength();
@@ -84,7 +98,7 @@ final class Confirmations {
   }
 
   private boolean heldByMajority(Held h) {
-    if (node.log.length() > h.batchEnd) {
+    if (nextBatchWitnessed(h)) {
       return true;
     }
     long index = h.event.index();

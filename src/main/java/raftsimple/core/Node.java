@@ -182,7 +182,15 @@ public final class Node {
 
   // ---------------------------------------------------------------- queries for the shell and tests
 
-  public long length() {
+  /**
+   * The log prefix whose commit records are durable here (at most {@link #length()}): what a crash
+   * cannot take back. Under the fast path the log may run ahead of it by a batch or two (R4).
+   */
+  public long durableLength() {
+    return Math.min(pub.durableLength(), log.length());
+  }
+
+    public long length() {
     return log.length();
   }
 
