@@ -210,7 +210,7 @@ class CliIT {
       assertEquals(Api.tree(logged[i]).get("hash"), w.get("hash"), "entry " + (i + 1) + " as log prints it");
     }
     java.util.concurrent.CompletableFuture<Run> live = java.util.concurrent.CompletableFuture.supplyAsync(
-        () -> ctl("watch", "--from", Long.toString(length + 1), "--count", "2", "--key", "watched"));
+        () -> ctl("watch", "watched", "--from", Long.toString(length + 1), "--count", "2"));
     ok("put", "unwatched", "1");
     ok("put", "watched", "1");
     ok("put", "watched", "2");
