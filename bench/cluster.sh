@@ -13,7 +13,8 @@
 #                                             # also another build (e.g. main) over HTTPS, same run
 #   NODES=5 CONNS=32 bench/cluster.sh         # five nodes of each system instead of three
 #   IDLE=30 bench/cluster.sh                  # first, each system's CPU while idle for 30 s
-#                                             # (% of one core per node), then the load rows
+#                                             # (% of one core per node; IDLE_SETTLE, default 30 s,
+#                                             # after start first), then the load rows
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 MODES="${MODES:-one spread}"
@@ -83,7 +84,7 @@ if [[ " $SYSTEMS " == *" etcd "* ]]; then
 fi
 
 if [ "$IDLE" -gt 0 ]; then
-  sleep 5 # past start-up work (elections, first heartbeats, JIT of the start path)
+  sleep "${IDLE_SETTLE:-30}" # past start-up work (elections, first heartbeats, JIT of the start path)
   declare -A idle_before
   for sys in $SYSTEMS; do
     # shellcheck disable=SC2086

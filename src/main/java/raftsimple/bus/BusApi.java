@@ -155,7 +155,7 @@ public final class BusApi {
   public record SnapshotReady(long length, String head, String file) {}
 
   /** Log → ingress/transport: the current members, after every change (and once at start). */
-  public record Members(long version, java.util.List<raftsimple.core.Membership.Member> members) {}
+  public record Members(long version, java.util.List<raftsimple.core.msg.Membership.Member> members) {}
 
   /** Ingress → log: change the membership; reply a {@link SubmitOutcome}. */
   public record MembershipChange(String op, String id, String url, String role) {}

@@ -1,5 +1,6 @@
 package raftsimple.core;
 
+import raftsimple.core.msg.Membership;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import raftsimple.core.msg.ClientEvent;

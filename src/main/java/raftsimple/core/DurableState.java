@@ -1,5 +1,6 @@
 package raftsimple.core;
 
+import raftsimple.core.msg.Membership;
 import raftsimple.chain.ChainVerifier;
 import raftsimple.chain.Hash;
 import raftsimple.core.msg.Ballot;

@@ -1,10 +1,11 @@
 package raftsimple.core;
 
+import raftsimple.core.msg.Membership;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import raftsimple.core.Membership.Change;
-import raftsimple.core.Membership.Role;
+import raftsimple.core.msg.Membership.Change;
+import raftsimple.core.msg.Membership.Role;
 
 /**
  * Entries the system itself writes into the log (docs/PROTOCOL.md §11): membership changes. Their

@@ -8,7 +8,7 @@ import raftsimple.chain.LogEntry;
 import raftsimple.chain.Hash;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.DurableState;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.storage.SnapshotFile;
 
 /**

@@ -12,7 +12,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import raftsimple.config.NodeConfig;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.statemachine.Json;
 
 /**

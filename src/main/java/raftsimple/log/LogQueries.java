@@ -8,7 +8,7 @@ import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.EntryStatus;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.Node;
 
 /**

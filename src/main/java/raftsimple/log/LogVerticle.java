@@ -23,7 +23,7 @@ import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
 import raftsimple.core.DurableState;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.NodeSettings;
 import raftsimple.core.msg.ClientEvent;

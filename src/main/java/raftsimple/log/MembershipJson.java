@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.statemachine.Json;
 
 /**

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.util.regex.Pattern;
 import raftsimple.bus.BusApi;
-import raftsimple.core.Membership;
-import raftsimple.core.Membership.Change;
-import raftsimple.core.Membership.Role;
+import raftsimple.core.msg.Membership;
+import raftsimple.core.msg.Membership.Change;
+import raftsimple.core.msg.Membership.Role;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.statemachine.Json;
 

@@ -1,7 +1,7 @@
 package raftsimple.log;
 
 import java.util.List;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 
 /**
  * The membership a restored backup starts with ({@code raftsimplectl snapshot restore}): the

@@ -16,7 +16,7 @@ import raftsimple.bus.BusApi;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.config.NodeConfig;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Input;

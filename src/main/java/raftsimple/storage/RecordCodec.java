@@ -11,7 +11,7 @@ import raftsimple.chain.Entry;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.msg.Ballot;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.DurableRecord.ConfigRecord;
 import raftsimple.core.msg.DurableRecord.AcceptRecord;

@@ -1,5 +1,6 @@
 package raftsimple.core;
 
+import raftsimple.core.msg.Membership;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,8 +17,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
-import raftsimple.core.Membership.Change;
-import raftsimple.core.Membership.Role;
+import raftsimple.core.msg.Membership.Change;
+import raftsimple.core.msg.Membership.Role;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.Effects;
 import raftsimple.core.msg.Message;

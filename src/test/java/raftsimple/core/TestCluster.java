@@ -1,5 +1,6 @@
 package raftsimple.core;
 
+import raftsimple.core.msg.Membership;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -13,7 +13,7 @@ import raftsimple.chain.Entry;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
 import raftsimple.core.DurableState;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.msg.Ballot;
 import raftsimple.core.msg.DurableRecord;
 import raftsimple.core.msg.Proposal;

@@ -64,7 +64,7 @@ final class Checkers {
   long reads;
 
   /** {@code ids}: how many node ids exist (indexes 0..ids-1). */
-  Checkers(int ids, raftsimple.core.Membership founding) {
+  Checkers(int ids, raftsimple.core.msg.Membership founding) {
     this.checkedUpTo = new long[ids];
     for (int i = 0; i < ids; i++) {
       ackedBy.add(new ArrayList<>());

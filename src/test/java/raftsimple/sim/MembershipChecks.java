@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import raftsimple.chain.Hash;
 import raftsimple.chain.LogEntry;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.SystemEntries;
 import raftsimple.core.msg.ClientEvent;

@@ -1,7 +1,7 @@
 package raftsimple.sim;
 
 import raftsimple.chain.Hash;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 
 /**
  * A simulated snapshot file (docs/PROTOCOL.md §12): the first {@code length} entries, ending in

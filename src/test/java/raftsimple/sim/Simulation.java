@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import raftsimple.chain.LogEntry;
-import raftsimple.core.Membership;
+import raftsimple.core.msg.Membership;
 import raftsimple.core.Node;
 import raftsimple.core.msg.ClientEvent;
 import raftsimple.core.msg.Effects;

@@ -31,7 +31,7 @@ public sealed interface DurableRecord
    * member (from its config file) or a joining node (from the cluster it joined). Later changes
    * come from membership entries in the log.
    */
-  record ConfigRecord(raftsimple.core.Membership membership) implements DurableRecord {}
+  record ConfigRecord(raftsimple.core.msg.Membership membership) implements DurableRecord {}
 
   /** Round-0 vote for {@code proposal} on the instance after ({@code length}, {@code head}). */
   record VoteRecord(long length, Hash head, Proposal proposal) implements DurableRecord {}

@@ -67,6 +67,6 @@ public sealed interface Input
    * The shell installed a snapshot received from a peer (durable, state machine restored): the log
    * now starts after {@code length} entries ending in {@code head}, under {@code membership}.
    */
-  record SnapshotInstalled(long length, raftsimple.chain.Hash head, raftsimple.core.Membership membership)
+  record SnapshotInstalled(long length, raftsimple.chain.Hash head, raftsimple.core.msg.Membership membership)
       implements Input {}
 }

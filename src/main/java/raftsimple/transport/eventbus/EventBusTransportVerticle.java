@@ -222,7 +222,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
    */
   private void onMembers(BusApi.Members members) {
     boolean self = false;
-    for (raftsimple.core.Membership.Member m : members.members()) {
+    for (raftsimple.core.msg.Membership.Member m : members.members()) {
       if (m.id().equals(config.nodeId())) {
         self = true;
       } else {

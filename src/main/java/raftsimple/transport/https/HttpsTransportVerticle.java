@@ -99,10 +99,10 @@ public final class HttpsTransportVerticle extends VerticleBase {
             new BusApi.Query(BusApi.Query.Kind.CLUSTER, null, 0, 0),
             Addresses.local(10_000))
         .onSuccess(reply -> {
-          java.util.List<raftsimple.core.Membership.Member> ms = new java.util.ArrayList<>();
+          java.util.List<raftsimple.core.msg.Membership.Member> ms = new java.util.ArrayList<>();
           for (com.fasterxml.jackson.databind.JsonNode m : reply.body().path("members")) {
-            ms.add(new raftsimple.core.Membership.Member(m.path("id").asText(),
-                m.path("url").asText(), raftsimple.core.Membership.Role.VOTER));
+            ms.add(new raftsimple.core.msg.Membership.Member(m.path("id").asText(),
+                m.path("url").asText(), raftsimple.core.msg.Membership.Role.VOTER));
           }
           onMembers(new BusApi.Members(reply.body().path("membershipVersion").asLong(), ms));
         })
@@ -144,7 +144,7 @@ public final class HttpsTransportVerticle extends VerticleBase {
    * ignores every other message from a non-member; nodes that never were members stay refused.
    */
   private void onMembers(BusApi.Members members) {
-    for (raftsimple.core.Membership.Member m : members.members()) {
+    for (raftsimple.core.msg.Membership.Member m : members.members()) {
       if (m.id().equals(config.nodeId())) {
         continue;
       }

@@ -1,4 +1,4 @@
-package raftsimple.core;
+package raftsimple.core.msg;
 
 import java.util.ArrayList;
 import java.util.Collections;
