@@ -184,6 +184,12 @@ final class ClusterScenarios {
 
     /** A node that joins through {@code via} with an empty data dir; not started. */
     NodeProcess joiner(String id, NodeProcess via, boolean readOnly);
+
+    /**
+     * Waits for whatever the transport does once {@code removed} learned of its removal, before
+     * the scenario stops it (the event bus: it leaves the Hazelcast cluster a few seconds later).
+     */
+    default void afterRemoval(NodeProcess removed) {}
   }
 
   /** Creates client threads that the test stops after it, even when it fails. */
@@ -276,6 +282,7 @@ final class ClusterScenarios {
     assertTrue(n3Log.size() >= removed.num("index"), "n3 holds its removal at " + removed.num("index")
         + ": " + n3Log.size() + " entries");
     assertEquals(log.subList(0, n3Log.size()), n3Log, "n3's log is a prefix of the cluster's");
+    joining.afterRemoval(n3);
     assertEquals(0, n3.term(), "the removed node stops cleanly on SIGTERM");
     phases.mark("checked");
     System.out.println(phases + "; " + Writers.summary(outcomes) + "; log " + length + " entries");

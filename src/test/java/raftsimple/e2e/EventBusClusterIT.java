@@ -112,6 +112,13 @@ class EventBusClusterIT {
       return each.node("n1", ports[0], List.of(), config("n1")).start().awaitReady();
     }
 
+    /** A removed node leaves the Hazelcast cluster after max(3 s, 10 heartbeats): wait for it. */
+    @Override
+    public void afterRemoval(NodeProcess removed) {
+      Await.until(removed.id + " to leave the event-bus cluster", Duration.ofSeconds(30),
+          () -> removed.output().contains("node " + removed.id + " left the event-bus cluster"));
+    }
+
     @Override
     public NodeProcess joiner(String id, NodeProcess via, boolean readOnly) {
       ObjectNode c = config(id, ports[5 + k(via.id)]);
