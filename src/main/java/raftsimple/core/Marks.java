@@ -19,6 +19,11 @@ public final class Marks {
     return hits.getOrDefault(mark, 0L);
   }
 
+  /** How many different marks were hit so far (grows when a new path is taken). */
+  public int distinct() {
+    return hits.size();
+  }
+
   /** A copy of every mark hit so far, sorted by name. */
   public Map<String, Long> snapshot() {
     return new TreeMap<>(hits);

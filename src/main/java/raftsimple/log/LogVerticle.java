@@ -230,8 +230,8 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
       Fatal.stop(Fatal.INTERNAL, "protocol core failed on " + in.getClass().getSimpleName(), e);
       return;
     }
+    exportMarks();
     if (in instanceof Input.Tick) {
-      exportMarks();
       clients.expire(now, "no quorum committed the entry within "
           + config.limits().requestTimeoutMs() + " ms; it may still commit later");
       parkedLogs.expire(now, applier.appliedIndex());
@@ -482,8 +482,13 @@ public final class LogVerticle extends VerticleBase implements Snapshots.Host {
    * {event}}: how often each protocol path ran (splits, recoveries, catch-ups, forwards, ...), which
    * is what an operator needs to see why commits slow down. Registered as they first appear.
    */
+  /**
+   * Registers a counter for every mark hit for the first time. Called after every step (an int
+   * comparison when nothing is new): ticks come only at deadlines, so a mark first hit between
+   * them (e.g. a snapshot installed) would otherwise be missing from /metrics for a while.
+   */
   private void exportMarks() {
-    if (node.marks().snapshot().size() == exportedMarks.size()) {
+    if (node.marks().distinct() == exportedMarks.size()) {
       return;
     }
     for (String mark : node.marks().snapshot().keySet()) {
