@@ -169,6 +169,23 @@ public final class BusApi {
     public PeerMessages {
       messages = List.copyOf(messages);
     }
+
+    /**
+     * Hands each message of a {@code PEER_OUT} body to {@code send}, in order: the body is one
+     * {@code core.msg.Message} or a {@code PeerMessages}.
+     *
+     * @throws IllegalStateException for any other body (a wiring bug)
+     */
+    public static void forEach(Object body, java.util.function.Consumer<raftsimple.core.msg.Message> send) {
+      if (body instanceof raftsimple.core.msg.Message msg) {
+        send.accept(msg);
+      } else if (body instanceof PeerMessages batch) {
+        batch.messages().forEach(send);
+      } else {
+        throw new IllegalStateException(Addresses.PEER_OUT + " takes core.msg.Message or "
+            + "BusApi.PeerMessages, not " + (body == null ? "null" : body.getClass().getName()));
+      }
+    }
   }
 
   /**

@@ -21,40 +21,17 @@ class FailoverSimTest {
 
   /** A calm cluster: no loss, partitions or random crashes; fast disks and links; busy clients. */
   private static void calm(SwarmOptions o, int voters) {
-    o.voters = voters;
-    o.headTimeoutMs = 1_500;
-    o.retransmitMs = 300;
-    o.heartbeatMs = 200;
+    o.calm(voters);
     o.readTimeoutMs = 3_000;
-    o.batchEntriesMax = 2_048;
-    o.batchBytesMax = 4 << 20;
-    o.tickMinMs = 0;
-    o.tickMaxMs = 1;
-    o.lossRate = 0;
-    o.dupRate = 0;
-    o.delayMinMs = 0;
-    o.delayMaxMs = 1;
-    o.slowRate = 0;
-    o.linkLatency = false;
-    o.partitionEveryMs = 0;
-    o.fsyncMinMs = 0;
-    o.fsyncMaxMs = 2;
-    o.crashEveryMs = 0;
-    o.crashAfterPersistRate = 0;
-    o.crashAfterRevealRate = 0;
-    o.correlatedIsolateRate = 0;
-    o.wallStepBackEveryMs = 0;
     o.clients = 8;
     o.thinkMeanMs = 1;
-    o.pipelineMax = 1;
     o.clientTimeoutMs = 5_000;
-    o.readRate = 0;
     o.clientsAvoidDown = true;
     o.peerEvents = true;
     o.detectMaxMs = 20;
-    o.falseSuspicionEveryMs = 0;
     o.faultPhaseMs = CRASH_AT_MS + DOWN_MS + 3_000;
   }
+
 
   private record Stall(long afterCrashMs, long afterRestartMs) {}
 

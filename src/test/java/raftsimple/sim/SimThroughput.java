@@ -19,38 +19,15 @@ public final class SimThroughput {
   private SimThroughput() {}
 
   private static void calm(SwarmOptions o, int voters, int clients, boolean one) {
-    o.voters = voters;
-    o.headTimeoutMs = 1_500;
-    o.retransmitMs = 300;
-    o.heartbeatMs = 200;
-    o.batchEntriesMax = 2_048;
-    o.batchBytesMax = 4 << 20;
-    o.tickMinMs = 0;
-    o.tickMaxMs = 1;
-    o.lossRate = 0;
-    o.dupRate = 0;
-    o.delayMinMs = 0;
-    o.delayMaxMs = 1;
-    o.slowRate = 0;
-    o.linkLatency = false;
-    o.partitionEveryMs = 0;
-    o.fsyncMinMs = 0;
-    o.fsyncMaxMs = 2;
-    o.crashEveryMs = 0;
-    o.crashAfterPersistRate = 0;
-    o.crashAfterRevealRate = 0;
-    o.correlatedIsolateRate = 0;
-    o.falseSuspicionEveryMs = 0;
-    o.wallStepBackEveryMs = 0;
+    o.calm(voters);
     o.clients = clients;
     o.thinkMeanMs = 0;
-    o.pipelineMax = 1;
     o.clientTimeoutMs = 10_000;
     o.retriesMax = 0;
-    o.readRate = 0;
     o.clientsOnFirstNodeOnly = one;
     o.faultPhaseMs = 5_000;
   }
+
 
   public static void main(String[] args) {
     int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;

@@ -225,6 +225,39 @@ final class SwarmOptions {
   }
 
   /** How many node ids exist (and size the network and clocks): the voters in the classic swarm. */
+  /**
+   * Makes these options a calm cluster of {@code voters}: no loss, duplication, partitions, crashes
+   * or clock steps; near-instant links and disks; large batches; no reads, one request in flight
+   * per client. What the throughput and failover measurements start from.
+   */
+  void calm(int voters) {
+    this.voters = voters;
+    headTimeoutMs = 1_500;
+    retransmitMs = 300;
+    heartbeatMs = 200;
+    batchEntriesMax = 2_048;
+    batchBytesMax = 4 << 20;
+    tickMinMs = 0;
+    tickMaxMs = 1;
+    lossRate = 0;
+    dupRate = 0;
+    delayMinMs = 0;
+    delayMaxMs = 1;
+    slowRate = 0;
+    linkLatency = false;
+    partitionEveryMs = 0;
+    fsyncMinMs = 0;
+    fsyncMaxMs = 2;
+    crashEveryMs = 0;
+    crashAfterPersistRate = 0;
+    crashAfterRevealRate = 0;
+    correlatedIsolateRate = 0;
+    falseSuspicionEveryMs = 0;
+    wallStepBackEveryMs = 0;
+    pipelineMax = 1;
+    readRate = 0;
+  }
+
   int idCount() {
     return membership ? Math.max(idsMax, voters + readOnlyAtStart) : voters;
   }

@@ -325,17 +325,7 @@ public final class EventBusTransportVerticle extends VerticleBase {
     if (left) {
       return; // out of the event-bus cluster: there is no one to send to
     }
-    Object body = m.body();
-    if (body instanceof raftsimple.core.msg.Message msg) {
-      send(msg);
-    } else if (body instanceof BusApi.PeerMessages batch) {
-      for (raftsimple.core.msg.Message msg : batch.messages()) {
-        send(msg);
-      }
-    } else {
-      throw new IllegalStateException(Addresses.PEER_OUT + " takes core.msg.Message or "
-          + "BusApi.PeerMessages, not " + (body == null ? "null" : body.getClass().getName()));
-    }
+    BusApi.PeerMessages.forEach(m.body(), this::send);
   }
 
   private void send(raftsimple.core.msg.Message msg) {
